@@ -1,0 +1,144 @@
+"""Who: countries, blocs, organizations, people and their dated roles."""
+
+import pghistory
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from apps.core.models import TimestampedModel, long_text_field, name_field
+from apps.core.validators import reject_future
+
+
+class CountryQuerySet(models.QuerySet):
+    def nato_members(self, on=None):
+        """Return countries that were NATO members on the given day (today if None)."""
+        from django.utils import timezone
+
+        day = on or timezone.localdate()
+        return self.filter(nato_joined__isnull=False, nato_joined__lte=day)
+
+
+@pghistory.track()
+class Country(TimestampedModel):
+    code = models.CharField(
+        max_length=2,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z]{2}$", "Use an ISO 3166-1 alpha-2 code, e.g. EE.")],
+        help_text="ISO 3166-1 alpha-2 code, upper case.",
+    )
+    name = name_field(unique=True)
+    nato_joined = models.DateField(
+        null=True, blank=True, validators=[reject_future], help_text="Empty for non-members."
+    )
+    eu_member = models.BooleanField(default=False)
+
+    objects = CountryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "countries"
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=r"^[A-Z]{2}$"), name="country_code_iso2")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@pghistory.track()
+class Bloc(TimestampedModel):
+    slug = models.SlugField(unique=True, max_length=100)
+    name = name_field(unique=True)
+    description = long_text_field()
+    members = models.ManyToManyField(Country, related_name="blocs", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganizationKind(models.TextChoices):
+    ALLIANCE = "alliance", "Alliance"
+    INTERGOVERNMENTAL = "intergovernmental", "Intergovernmental body"
+    GOVERNMENT = "government", "Government"
+    MINISTRY = "ministry", "Ministry"
+    NGO = "ngo", "Non-governmental organization"
+    UNIVERSITY = "university", "University"
+    MEDIA = "media", "Media"
+    THINK_TANK = "think_tank", "Think tank"
+    OTHER = "other", "Other"
+
+
+@pghistory.track()
+class Organization(TimestampedModel):
+    slug = models.SlugField(unique=True, max_length=100)
+    name = name_field(unique=True)
+    kind = models.CharField(max_length=20, choices=OrganizationKind.choices)
+    country = models.ForeignKey(
+        Country, null=True, blank=True, on_delete=models.PROTECT, related_name="organizations"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@pghistory.track()
+class Person(TimestampedModel):
+    slug = models.SlugField(unique=True, max_length=100)
+    name = name_field()
+    country = models.ForeignKey(
+        Country, null=True, blank=True, on_delete=models.PROTECT, related_name="people"
+    )
+    bio = long_text_field()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoleQuerySet(models.QuerySet):
+    def held_on(self, day):
+        """Return roles held on the given day (open-ended dates count as held)."""
+        return self.filter(Q(start__isnull=True) | Q(start__lte=day)).filter(
+            Q(end__isnull=True) | Q(end__gte=day)
+        )
+
+
+@pghistory.track()
+class Role(TimestampedModel):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles")
+    title = name_field()
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="roles"
+    )
+    country = models.ForeignKey(
+        Country, null=True, blank=True, on_delete=models.PROTECT, related_name="roles"
+    )
+    start = models.DateField(null=True, blank=True, validators=[reject_future])
+    end = models.DateField(
+        null=True, blank=True, validators=[reject_future], help_text="Empty while the post is held."
+    )
+
+    objects = RoleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["person__name", "-start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__isnull=True) | Q(end__isnull=True) | Q(end__gte=models.F("start")),
+                name="role_end_after_start",
+                violation_error_message="A role cannot end before it starts.",
+            ),
+            models.UniqueConstraint(fields=["person", "title", "start"], name="role_unique_post"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person.name}, {self.title}"

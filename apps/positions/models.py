@@ -1,0 +1,179 @@
+"""What it means: topics, their stance scales, and dated positions of allies."""
+
+import pghistory
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
+from django.db import models
+from django.db.models import Q
+
+from apps.actors.models import Country, Organization
+from apps.core.models import Status, TimestampedModel, long_text_field, name_field
+from apps.core.validators import reject_future
+
+
+@pghistory.track()
+class Topic(TimestampedModel):
+    slug = models.SlugField(unique=True, max_length=50)
+    name = name_field(unique=True)
+    question = name_field(help_text="The question a position on this topic answers.")
+    description = long_text_field()
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@pghistory.track()
+class Stance(TimestampedModel):
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="stances")
+    value = models.SmallIntegerField(help_text="From −2 (against) to +2 (what Ukraine asks for).")
+    label = name_field()
+    definition = long_text_field(blank=False)
+
+    class Meta:
+        ordering = ["topic__order", "-value"]
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "value"], name="stance_unique_value"),
+            # Lets a position's (stance, topic) pair reference this one: see the positions'
+            # composite foreign key in the migrations.
+            models.UniqueConstraint(fields=["id", "topic"], name="stance_id_topic"),
+            models.CheckConstraint(
+                condition=Q(value__gte=-2) & Q(value__lte=2),
+                name="stance_value_range",
+                violation_error_message="A stance value runs from -2 to +2.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signed_value} {self.label}"
+
+    @property
+    def signed_value(self) -> str:
+        return f"+{self.value}" if self.value > 0 else str(self.value).replace("-", "−")
+
+
+class Conditionality(models.TextChoices):
+    NONE = "none", "None"
+    AFTER_WAR = "after_war", "After the war"
+    CONDITIONS_MET = "conditions_met", "When allies agree and conditions are met"
+    REFORMS = "reforms", "Reforms"
+    CONSENSUS = "consensus", "Consensus"
+    OTHER = "other", "Other"
+
+
+class Confidence(models.TextChoices):
+    STATED = "stated", "Stated"
+    REPORTED = "reported", "Reported"
+    INFERRED = "inferred", "Inferred"
+
+
+class DateRange(models.Func):
+    function = "DATERANGE"
+    output_field = DateRangeField()
+
+
+class PositionQuerySet(models.QuerySet):
+    def published(self):
+        """Return positions that analysts and anonymous clients may see."""
+        return self.filter(status=Status.PUBLISHED)
+
+    def as_of(self, day):
+        """Return positions in force on the given day."""
+        return self.filter(valid_from__lte=day).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gt=day)
+        )
+
+    def for_holder(self, *, country=None, organization=None):
+        """Return positions held by one country or one organization."""
+        if country is not None:
+            return self.filter(country=country)
+        return self.filter(organization=organization)
+
+    def with_stance(self):
+        """Return positions with holder, topic and stance joined in one query."""
+        return self.select_related("country", "organization", "topic", "stance")
+
+
+@pghistory.track()
+class Position(TimestampedModel):
+    country = models.ForeignKey(
+        Country, null=True, blank=True, on_delete=models.PROTECT, related_name="positions"
+    )
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="positions"
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="positions")
+    stance = models.ForeignKey(Stance, on_delete=models.PROTECT, related_name="positions")
+    conditionality = models.CharField(
+        max_length=20, choices=Conditionality.choices, default=Conditionality.NONE
+    )
+    conditionality_note = long_text_field()
+    valid_from = models.DateField(validators=[reject_future])
+    valid_to = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Exclusive; empty while the position still holds.",
+    )
+    confidence = models.CharField(max_length=10, choices=Confidence.choices)
+    summary = long_text_field()
+    evidence = models.ManyToManyField(
+        "statements.Quote", related_name="positions", blank=True
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    correction_note = long_text_field(help_text="Why the position was corrected or retracted.")
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = PositionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["topic__order", "valid_from"]
+        indexes = [models.Index(fields=["topic", "status", "valid_from"], name="position_topic_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(country__isnull=False) & Q(organization__isnull=True))
+                | (Q(country__isnull=True) & Q(organization__isnull=False)),
+                name="position_exactly_one_holder",
+                violation_error_message="A position is held by a country or an organization, exactly one.",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
+                name="position_ends_after_start",
+                violation_error_message="A position must end after it starts.",
+            ),
+            ExclusionConstraint(
+                name="position_country_no_overlap",
+                expressions=[
+                    ("country", RangeOperators.EQUAL),
+                    ("topic", RangeOperators.EQUAL),
+                    (
+                        DateRange("valid_from", "valid_to", RangeBoundary()),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+                condition=Q(country__isnull=False),
+                violation_error_message="This country already has a position on this topic for that period.",
+            ),
+            ExclusionConstraint(
+                name="position_organization_no_overlap",
+                expressions=[
+                    ("organization", RangeOperators.EQUAL),
+                    ("topic", RangeOperators.EQUAL),
+                    (
+                        DateRange("valid_from", "valid_to", RangeBoundary()),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+                condition=Q(organization__isnull=False),
+                violation_error_message="This organization already has a position on this topic for that period.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder} · {self.topic} · {self.stance.label} from {self.valid_from}"
+
+    @property
+    def holder(self):
+        return self.country if self.country_id else self.organization

@@ -1,0 +1,177 @@
+"""Writes to positions: recording a stance fits it into its holder's history."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.actors.models import Country, Organization
+from apps.core.models import Status
+from apps.core.services import constraint_errors, stamp
+from apps.positions.models import Confidence, Conditionality, Position, Stance, Topic
+
+OVERLAP_CONSTRAINTS = {
+    "position_country_no_overlap": (
+        "valid_from",
+        "This country already has a position on this topic for that period.",
+    ),
+    "position_organization_no_overlap": (
+        "valid_from",
+        "This organization already has a position on this topic for that period.",
+    ),
+    "position_stance_of_topic": ("stance", "The stance must belong to the position's topic."),
+}
+
+
+def _holder_errors(country, organization) -> dict:
+    if (country is None) == (organization is None):
+        message = "A position is held by a country or an organization, exactly one."
+        return {"country": message, "organization": message}
+    return {}
+
+
+def position_check(
+    *,
+    topic: Topic,
+    stance: Stance,
+    valid_from: datetime.date,
+    valid_to: datetime.date | None = None,
+    country: Country | None = None,
+    organization: Organization | None = None,
+    status: str = Status.DRAFT,
+    evidence=(),
+    exclude_id: int | None = None,
+) -> None:
+    """Raise a ValidationError naming each field that breaks a position rule; write nothing."""
+    errors = _holder_errors(country, organization)
+    if stance is not None and topic is not None and stance.topic_id != topic.pk:
+        errors["stance"] = f"“{stance.label}” is a stance on {stance.topic.name}, not on {topic.name}."
+    today = timezone.localdate()
+    if valid_from and valid_from > today:
+        errors["valid_from"] = "The date cannot be in the future."
+    if valid_from and valid_to and valid_to <= valid_from:
+        errors["valid_to"] = "A position must end after it starts (the end date is exclusive)."
+    if status == Status.PUBLISHED and not list(evidence):
+        errors["evidence"] = "A published position needs at least one evidence quote."
+    if errors or topic is None or valid_from is None:
+        if errors:
+            raise ValidationError(errors)
+        return
+    history = Position.objects.for_holder(country=country, organization=organization).filter(
+        topic=topic
+    )
+    if exclude_id is not None:
+        history = history.exclude(pk=exclude_id)
+    same_day = history.filter(valid_from=valid_from).first()
+    if same_day is not None:
+        raise ValidationError(
+            {
+                "valid_from": f"{same_day.holder} already has a position on {topic.name} from "
+                f"{valid_from:%d %B %Y}. Correct that one instead of adding another."
+            }
+        )
+    if valid_to is not None:
+        following = history.filter(valid_from__gt=valid_from).order_by("valid_from").first()
+        if following is not None and valid_to > following.valid_from:
+            raise ValidationError(
+                {
+                    "valid_to": f"This would overlap the position from {following.valid_from:%d %B %Y}: "
+                    f"end it on or before that date, or leave it empty."
+                }
+            )
+
+
+def _lock_holder(country, organization) -> None:
+    # One writer at a time per holder: the history is read, then changed.
+    holder = country or organization
+    type(holder).objects.select_for_update().filter(pk=holder.pk).exists()
+
+
+@transaction.atomic
+def position_record(
+    *,
+    topic: Topic,
+    stance: Stance,
+    valid_from: datetime.date,
+    confidence: str,
+    by=None,
+    country: Country | None = None,
+    organization: Organization | None = None,
+    valid_to: datetime.date | None = None,
+    conditionality: str = Conditionality.NONE,
+    conditionality_note: str = "",
+    summary: str = "",
+    evidence=(),
+    status: str = Status.DRAFT,
+) -> Position:
+    """Record a stance from valid_from on, closing the one in force then and ending where the next begins."""
+    evidence = list(evidence)
+    position_check(
+        topic=topic,
+        stance=stance,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        country=country,
+        organization=organization,
+        status=status,
+        evidence=evidence,
+    )
+    _lock_holder(country, organization)
+    history = Position.objects.for_holder(country=country, organization=organization).filter(
+        topic=topic
+    )
+    following = history.filter(valid_from__gt=valid_from).order_by("valid_from").first()
+    if valid_to is None and following is not None:
+        valid_to = following.valid_from
+    in_force = history.as_of(valid_from).filter(valid_from__lt=valid_from).first()
+    if in_force is not None:
+        in_force.valid_to = valid_from
+        stamp(in_force, by)
+        in_force.save(update_fields=["valid_to", "updated_at", "updated_by", "version"])
+    position = Position(
+        country=country,
+        organization=organization,
+        topic=topic,
+        stance=stance,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        conditionality=conditionality,
+        conditionality_note=conditionality_note,
+        confidence=confidence or Confidence.REPORTED,
+        summary=summary,
+        status=status,
+    )
+    position.full_clean(validate_constraints=False)
+    stamp(position, by)
+    with constraint_errors(OVERLAP_CONSTRAINTS):
+        position.save()
+    position.evidence.set(evidence)
+    return position
+
+
+@transaction.atomic
+def position_update(*, position: Position, by=None, evidence=None, **changes) -> Position:
+    """Change a position's fields (and evidence), keeping every rule; return it."""
+    for field, value in changes.items():
+        setattr(position, field, value)
+    evidence_now = list(evidence) if evidence is not None else list(position.evidence.all())
+    position_check(
+        topic=position.topic,
+        stance=position.stance,
+        valid_from=position.valid_from,
+        valid_to=position.valid_to,
+        country=position.country,
+        organization=position.organization,
+        status=position.status,
+        evidence=evidence_now,
+        exclude_id=position.pk,
+    )
+    position.full_clean(validate_constraints=False)
+    stamp(position, by)
+    with constraint_errors(OVERLAP_CONSTRAINTS):
+        position.save()
+    if evidence is not None:
+        position.evidence.set(evidence_now)
+    return position
+

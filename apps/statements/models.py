@@ -1,0 +1,201 @@
+"""What was said: sources, events and quotes."""
+
+import pghistory
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from apps.actors.models import Country, Organization, Person, Role
+from apps.core.models import (
+    DatePrecision,
+    Status,
+    TimestampedModel,
+    format_partial_date,
+    long_text_field,
+    name_field,
+)
+from apps.core.validators import reject_future
+
+LANGUAGE = RegexValidator(r"^[a-z]{2,3}$", "Use an ISO 639 language code, e.g. en.")
+
+
+class EventKind(models.TextChoices):
+    SUMMIT = "summit", "Summit"
+    MINISTERIAL = "ministerial", "Ministerial meeting"
+    DECLARATION = "declaration", "Declaration"
+    AGREEMENT = "agreement", "Agreement"
+    ELECTION = "election", "Election"
+    REFERENDUM = "referendum", "Referendum"
+    OTHER = "other", "Other"
+
+
+@pghistory.track()
+class Event(TimestampedModel):
+    slug = models.SlugField(unique=True, max_length=100)
+    name = name_field()
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    start_date = models.DateField(validators=[reject_future])
+    end_date = models.DateField(null=True, blank=True, validators=[reject_future])
+    place = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="event_end_after_start",
+                violation_error_message="An event cannot end before it starts.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.start_date.year})"
+
+
+class SourceKind(models.TextChoices):
+    NEWS_REPORT = "news_report", "News report"
+    OFFICIAL_DOCUMENT = "official_document", "Official document"
+    TRANSCRIPT = "transcript", "Transcript"
+    INTERVIEW = "interview", "Interview"
+    PRESS_BRIEFING = "press_briefing", "Press briefing"
+    SOCIAL_MEDIA = "social_media", "Social media"
+    ANALYSIS = "analysis", "Analysis"
+
+
+class Reliability(models.TextChoices):
+    PRIMARY = "primary", "Primary"
+    SECONDARY = "secondary", "Secondary"
+
+
+@pghistory.track()
+class Source(TimestampedModel):
+    title = name_field()
+    publisher = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="published"
+    )
+    author = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="authored"
+    )
+    url = models.URLField(max_length=500, blank=True)
+    published_on = models.DateField(validators=[reject_future])
+    published_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    kind = models.CharField(max_length=20, choices=SourceKind.choices)
+    reliability = models.CharField(max_length=10, choices=Reliability.choices)
+    language = models.CharField(max_length=3, default="en", validators=[LANGUAGE])
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.published_display})"
+
+    @property
+    def published_display(self) -> str:
+        return format_partial_date(self.published_on, self.published_precision)
+
+
+class QuoteQuerySet(models.QuerySet):
+    def published(self):
+        """Return quotes that analysts and anonymous clients may see."""
+        return self.filter(status=Status.PUBLISHED)
+
+    def with_attribution(self):
+        """Return quotes with speaker, role, country, source and event joined in one query."""
+        return self.select_related(
+            "speaker", "role__organization", "country", "source__publisher", "event"
+        )
+
+
+@pghistory.track(exclude=["search_vector"])
+class Quote(TimestampedModel):
+    text = long_text_field(blank=False, help_text="The exact words, in the original language.")
+    translation = long_text_field(help_text="English translation, if the original is not English.")
+    language = models.CharField(max_length=3, default="en", validators=[LANGUAGE])
+    is_paraphrase = models.BooleanField(
+        default=False, help_text="The source reports what was said without quoting it."
+    )
+    speaker = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="quotes"
+    )
+    speaker_label = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text='For anonymous sources, e.g. "a senior diplomat".',
+    )
+    country = models.ForeignKey(
+        Country,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="quotes",
+        help_text="The country whose position the words reflect.",
+    )
+    role = models.ForeignKey(
+        Role,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="quotes",
+        help_text="The speaker's post when speaking.",
+    )
+    said_on = models.DateField(validators=[reject_future])
+    said_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    source = models.ForeignKey("Source", on_delete=models.PROTECT, related_name="quotes")
+    channel = models.CharField(max_length=200, blank=True, help_text='e.g. "told FP"')
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.PROTECT, related_name="quotes"
+    )
+    topics = models.ManyToManyField("positions.Topic", related_name="quotes", blank=True)
+    implied_stance = models.ForeignKey(
+        "positions.Stance",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The stance the words imply, to flag a contradiction with the coded position.",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    correction_note = long_text_field(help_text="Why the quote was corrected or retracted.")
+    version = models.PositiveIntegerField(default=1, editable=False)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("text", "translation", "speaker_label", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    objects = QuoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-said_on", "-id"]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="quote_search_gin"),
+            models.Index(fields=["status", "-said_on", "-id"], name="quote_feed"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(speaker__isnull=False) & Q(speaker_label=""))
+                | (Q(speaker__isnull=True) & ~Q(speaker_label="")),
+                name="quote_speaker_or_label",
+                violation_error_message="A quote has a speaker or a speaker label, not both or neither.",
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="quote_text_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        short = self.text if len(self.text) <= 60 else self.text[:57] + "…"
+        return f"{self.speaker_name}: “{short}”"
+
+    @property
+    def speaker_name(self) -> str:
+        return self.speaker.name if self.speaker_id else self.speaker_label
+
+    @property
+    def said_display(self) -> str:
+        return format_partial_date(self.said_on, self.said_precision)

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from apps.core.views import healthz
+
+admin.site.site_header = "Allied Positions — editors"
+admin.site.site_title = "Allied Positions"
+admin.site.index_title = "Editorial data"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz/", healthz, name="healthz"),
+    path("", include("apps.dashboard.urls")),
+]

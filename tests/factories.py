@@ -1,0 +1,155 @@
+"""Factories for every domain model; positions and quotes are made through the services."""
+
+import datetime
+
+import factory
+from django.contrib.auth.models import Group, User
+
+from apps.actors.models import Bloc, Country, Organization, Person, Role
+from apps.core.models import Status
+from apps.positions.models import Confidence, Position, Stance, Topic
+from apps.positions.services import position_record
+from apps.statements.models import Event, Quote, Source
+from apps.statements.services import quote_record
+
+STANCE_LABELS = {2: "Strongly for", 1: "For", 0: "Neutral", -1: "Sceptical", -2: "Against"}
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+
+
+class EditorFactory(UserFactory):
+    is_staff = True
+
+    @factory.post_generation
+    def editors_group(self, create, extracted, **kwargs):
+        if create:
+            self.groups.add(Group.objects.get(name="Editors"))
+
+
+class AdminFactory(UserFactory):
+    is_staff = True
+    is_superuser = True
+
+
+class CountryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Country
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"{chr(65 + (n // 26) % 26)}{chr(65 + n % 26)}")
+    name = factory.Sequence(lambda n: f"Country {n}")
+    nato_joined = datetime.date(1949, 8, 24)
+
+
+class BlocFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Bloc
+
+    slug = factory.Sequence(lambda n: f"bloc-{n}")
+    name = factory.Sequence(lambda n: f"Bloc {n}")
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    slug = factory.Sequence(lambda n: f"org-{n}")
+    name = factory.Sequence(lambda n: f"Organization {n}")
+    kind = "alliance"
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    slug = factory.Sequence(lambda n: f"person-{n}")
+    name = factory.Sequence(lambda n: f"Person {n}")
+    country = factory.SubFactory(CountryFactory)
+
+
+class RoleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Role
+
+    person = factory.SubFactory(PersonFactory)
+    title = factory.Sequence(lambda n: f"Minister {n}")
+    country = factory.SelfAttribute("person.country")
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Event
+
+    slug = factory.Sequence(lambda n: f"event-{n}")
+    name = factory.Sequence(lambda n: f"Summit {n}")
+    kind = "summit"
+    start_date = datetime.date(2023, 7, 11)
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Source
+
+    title = factory.Sequence(lambda n: f"Report {n}")
+    published_on = datetime.date(2023, 6, 15)
+    kind = "news_report"
+    reliability = "secondary"
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+        django_get_or_create = ("slug",)
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    question = "Where do they stand?"
+    order = factory.Sequence(lambda n: n)
+
+    @factory.post_generation
+    def stances(self, create, extracted, **kwargs):
+        if create and not self.stances.exists():
+            for value, label in STANCE_LABELS.items():
+                Stance.objects.create(
+                    topic=self, value=value, label=label, definition=f"{label} on {self.name}."
+                )
+
+
+def make_quote(*, source=None, speaker=None, by=None, topics=(), **fields) -> Quote:
+    """Record a published quote through the service, with sensible defaults."""
+    fields.setdefault("text", "We simply don't know how the war will end.")
+    fields.setdefault("said_on", datetime.date(2023, 6, 15))
+    fields.setdefault("status", Status.PUBLISHED)
+    if speaker is None and not fields.get("speaker_label"):
+        speaker = PersonFactory()
+    return quote_record(
+        source=source or SourceFactory(), speaker=speaker, by=by, topics=topics, **fields
+    )
+
+
+def make_position(*, topic=None, value=1, country=None, organization=None, **fields) -> Position:
+    """Record a published position through the service, with one evidence quote."""
+    topic = topic or TopicFactory()
+    if country is None and organization is None:
+        country = CountryFactory()
+    fields.setdefault("valid_from", datetime.date(2023, 6, 1))
+    fields.setdefault("confidence", Confidence.STATED)
+    fields.setdefault("status", Status.PUBLISHED)
+    if "evidence" not in fields:
+        fields["evidence"] = [make_quote(country=country, topics=[topic])]
+    return position_record(
+        topic=topic,
+        stance=topic.stances.get(value=value),
+        country=country,
+        organization=organization,
+        **fields,
+    )
