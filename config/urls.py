@@ -10,5 +10,6 @@ admin.site.index_title = "Editorial data"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
+    path("api/", include("apps.api.urls")),
     path("", include("apps.dashboard.urls")),
 ]

@@ -133,7 +133,9 @@ class Role(TimestampedModel):
         ordering = ["person__name", "-start"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(start__isnull=True) | Q(end__isnull=True) | Q(end__gte=models.F("start")),
+                condition=Q(start__isnull=True)
+                | Q(end__isnull=True)
+                | Q(end__gte=models.F("start")),
                 name="role_end_after_start",
                 violation_error_message="A role cannot end before it starts.",
             ),

@@ -119,9 +119,7 @@ class Position(TimestampedModel):
     )
     confidence = models.CharField(max_length=10, choices=Confidence.choices)
     summary = long_text_field()
-    evidence = models.ManyToManyField(
-        "statements.Quote", related_name="positions", blank=True
-    )
+    evidence = models.ManyToManyField("statements.Quote", related_name="positions", blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     correction_note = long_text_field(help_text="Why the position was corrected or retracted.")
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -130,7 +128,9 @@ class Position(TimestampedModel):
 
     class Meta:
         ordering = ["topic__order", "valid_from"]
-        indexes = [models.Index(fields=["topic", "status", "valid_from"], name="position_topic_time")]
+        indexes = [
+            models.Index(fields=["topic", "status", "valid_from"], name="position_topic_time")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(country__isnull=False) & Q(organization__isnull=True))

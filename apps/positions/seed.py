@@ -199,7 +199,10 @@ def load_report(data: dict, counts: dict) -> None:
 
 
 def _load_quote(source: Source, item: dict, counts: dict) -> Quote:
-    existing = Quote.objects.filter(source=source, text=item["text"]).first()
+    # A sentence about two countries is stored once for each: the country is in the key.
+    existing = Quote.objects.filter(
+        source=source, text=item["text"], country=_country(item.get("country"))
+    ).first()
     if existing is not None:
         return existing
     speaker = _person(item.get("speaker"))

@@ -9,7 +9,7 @@ from django.utils import timezone
 from apps.actors.models import Country, Organization
 from apps.core.models import Status
 from apps.core.services import constraint_errors, stamp
-from apps.positions.models import Confidence, Conditionality, Position, Stance, Topic
+from apps.positions.models import Conditionality, Confidence, Position, Stance, Topic
 
 OVERLAP_CONSTRAINTS = {
     "position_country_no_overlap": (
@@ -46,7 +46,9 @@ def position_check(
     """Raise a ValidationError naming each field that breaks a position rule; write nothing."""
     errors = _holder_errors(country, organization)
     if stance is not None and topic is not None and stance.topic_id != topic.pk:
-        errors["stance"] = f"“{stance.label}” is a stance on {stance.topic.name}, not on {topic.name}."
+        errors["stance"] = (
+            f"“{stance.label}” is a stance on {stance.topic.name}, not on {topic.name}."
+        )
     today = timezone.localdate()
     if valid_from and valid_from > today:
         errors["valid_from"] = "The date cannot be in the future."
@@ -174,4 +176,3 @@ def position_update(*, position: Position, by=None, evidence=None, **changes) ->
     if evidence is not None:
         position.evidence.set(evidence_now)
     return position
-

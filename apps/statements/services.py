@@ -89,7 +89,10 @@ def source_record(*, title: str, published_on, by=None, quotes=(), **details) ->
             quote_record(source=source, by=by, **fields)
         except ValidationError as error:
             raise ValidationError(
-                {f"quotes[{index}].{field}": messages for field, messages in error.message_dict.items()}
+                {
+                    f"quotes[{index}].{field}": messages
+                    for field, messages in error.message_dict.items()
+                }
             ) from error
     return source
 

@@ -33,7 +33,13 @@ def test_overlapping_positions_are_refused_by_the_exclusion_constraint(topic):
 def test_adjacent_positions_do_not_overlap(topic):
     country = CountryFactory()
     stance = topic.stances.get(value=1)
-    create(country=country, topic=topic, stance=stance, valid_from=D(2023, 1, 1), valid_to=D(2023, 6, 1))
+    create(
+        country=country,
+        topic=topic,
+        stance=stance,
+        valid_from=D(2023, 1, 1),
+        valid_to=D(2023, 6, 1),
+    )
     create(country=country, topic=topic, stance=stance, valid_from=D(2023, 6, 1))
 
     assert Position.objects.count() == 2

@@ -147,7 +147,9 @@ def test_a_future_start_is_refused(topic, country):
 
 def test_an_end_before_the_start_is_refused(topic, country):
     with pytest.raises(ValidationError) as error:
-        make_position(topic=topic, country=country, valid_from=D(2023, 6, 1), valid_to=D(2023, 6, 1))
+        make_position(
+            topic=topic, country=country, valid_from=D(2023, 6, 1), valid_to=D(2023, 6, 1)
+        )
 
     assert "end after it starts" in error.value.message_dict["valid_to"][0]
 
