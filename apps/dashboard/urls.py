@@ -1,6 +1,20 @@
 from django.urls import path
 
-from apps.dashboard import views
+from apps.dashboard import feeds, views
 
 app_name = "dashboard"
-urlpatterns = [path("", views.matrix, name="matrix")]
+urlpatterns = [
+    path("", views.matrix, name="matrix"),
+    path("positions/<int:pk>/evidence/", views.position_evidence, name="position-evidence"),
+    path("compare/", views.compare, name="compare"),
+    path("changes/", views.changes, name="changes"),
+    path("quotes/", views.quotes, name="quotes"),
+    path("countries/<str:code>/", views.country, name="country"),
+    path("people/<slug:slug>/", views.person, name="person"),
+    path("topics/<slug:slug>/", views.topic, name="topic"),
+    path("sources/<int:pk>/", views.source, name="source"),
+    path("events/<slug:slug>/", views.event, name="event"),
+    path("feeds/changes/", feeds.PositionChangesFeed(), name="feed"),
+    path("feeds/countries/<str:code>/", feeds.CountryChangesFeed(), name="feed-country"),
+    path("feeds/topics/<slug:slug>/", feeds.TopicChangesFeed(), name="feed-topic"),
+]

@@ -2,7 +2,12 @@
 
 import pghistory
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchVector,
+    SearchVectorField,
+)
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -99,15 +104,51 @@ class Source(TimestampedModel):
         return format_partial_date(self.published_on, self.published_precision)
 
 
+# Private-use characters mark matches, so the text can be escaped before <mark> is added.
+MARK_START, MARK_STOP = "\ue000", "\ue001"
+
+
+def _websearch(text: str) -> SearchQuery:
+    return SearchQuery(text, search_type="websearch", config="english")
+
+
 class QuoteQuerySet(models.QuerySet):
     def published(self):
         """Return quotes that analysts and anonymous clients may see."""
         return self.filter(status=Status.PUBLISHED)
 
+    def search(self, text: str):
+        """Return quotes matching a websearch-syntax query ("a phrase", or, -not)."""
+        if not text:
+            return self
+        return self.filter(search_vector=_websearch(text))
+
+    def after(self, said_on, pk):
+        """Return quotes after a keyset cursor in newest-first order (no OFFSET)."""
+        return self.filter(Q(said_on__lt=said_on) | Q(said_on=said_on, pk__lt=pk))
+
+    def with_headline(self, text: str):
+        """Annotate `headline`: the text with matches wrapped in <mark> (escaped otherwise)."""
+        return self.annotate(
+            headline=SearchHeadline(
+                "text",
+                _websearch(text),
+                config="english",
+                start_sel=MARK_START,
+                stop_sel=MARK_STOP,
+                highlight_all=True,
+            )
+        )
+
     def with_attribution(self):
         """Return quotes with speaker, role, country, source and event joined in one query."""
         return self.select_related(
-            "speaker", "role__organization", "country", "source__publisher", "event"
+            "speaker",
+            "role__organization",
+            "country",
+            "source__publisher",
+            "source__author",
+            "event",
         )
 
 
@@ -199,3 +240,22 @@ class Quote(TimestampedModel):
     @property
     def said_display(self) -> str:
         return format_partial_date(self.said_on, self.said_precision)
+
+    @property
+    def citation(self) -> str:
+        """A ready citation line: speaker, role, date, channel, source, URL."""
+        parts = [self.speaker_name]
+        if self.role_id:
+            parts.append(self.role.title)
+        parts.append(self.said_display)
+        if self.channel:
+            parts.append(self.channel)
+        source = self.source
+        cited = f"“{source.title}”"
+        if source.author_id:
+            cited = f"{source.author.name}, {cited}"
+        if source.publisher_id:
+            cited += f", {source.publisher.name}"
+        cited += f", {source.published_display}"
+        line = ", ".join(parts) + ". " + ("Reported in " if self.is_paraphrase else "In ") + cited
+        return line + (f". {source.url}" if source.url else ".")

@@ -1,0 +1,285 @@
+"""The analysts' pages on the seeded report: content, parameters, partials, exports."""
+
+import csv
+import io
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+pytestmark = pytest.mark.usefixtures("seeded")
+
+
+def get(client, url, **headers):
+    return client.get(url, headers=headers)
+
+
+def test_the_matrix_shows_seeded_stances_with_label_confidence_and_evidence(client):
+    page = get(client, "/").content.decode()
+
+    assert "Estonia" in page and "NATO" in page
+    assert "Once conditions allow" in page or "Conditions allow" in page or "+1" in page
+    assert "Reported" in page and "Stated" in page
+    assert "No public position" in page
+    assert 'hx-push-url="true"' in page
+    assert 'rel="alternate" type="application/atom+xml"' in page
+
+
+def test_before_the_report_no_position_is_on_record(client):
+    page = get(client, "/?as_of=2023-05-01").content.decode()
+
+    assert "As of" in page and "1 May 2023" in page
+    # Ukraine's September 2022 call is the only position in force then.
+    assert page.count('class="cell s-p2"') == 2
+    assert "s-m1" not in page
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("as_of=2023-02-30", "real date"),
+        ("as_of=2999-01-01", "future"),
+        ("bloc=nowhere", "Unknown bloc"),
+        ("topics=membership,zzz", "Unknown topic: zzz"),
+        ("as_of=%00", "real date"),
+    ],
+)
+def test_bad_matrix_parameters_are_form_errors_not_crashes(client, query, message):
+    response = get(client, f"/?{query}")
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_bloc_and_nato_filters_narrow_the_rows(client):
+    page = get(client, "/?bloc=baltic-states").content.decode()
+
+    assert "Estonia" in page and "Latvia" in page and "France" not in page
+    assert "/countries/UA/" not in get(client, "/?nato=on").content.decode()
+
+
+def test_htmx_requests_get_only_the_partial_and_vary(client):
+    response = get(client, "/?as_of=2023-07-10", HX_Request="true")
+
+    assert b"<html" not in response.content
+    assert b'id="matrix-results"' in response.content
+    assert "HX-Request" in response["Vary"]
+
+
+def test_a_cell_opens_its_evidence(client):
+    from apps.positions.models import Position
+
+    position = Position.objects.get(country__code="EE", topic__slug="membership")
+    partial = get(client, f"/positions/{position.pk}/evidence/", HX_Request="true").content.decode()
+    full = get(client, f"/positions/{position.pk}/evidence/").content.decode()
+
+    assert "<html" not in partial and "<html" in full
+    assert "Nothing short of Ukraine’s full inclusion in NATO will deter Putin" in partial
+    assert "Jüri Luik" in partial and "Permanent Representative of Estonia to NATO" in partial
+
+
+def test_a_draft_position_is_not_shown(client):
+    from apps.positions.models import Position
+
+    position = Position.objects.get(country__code="EE", topic__slug="membership")
+    Position.objects.filter(pk=position.pk).update(status="draft")
+
+    assert get(client, f"/positions/{position.pk}/evidence/").status_code == 404
+
+
+def test_compare_puts_countries_side_by_side_with_quotes(client):
+    page = get(client, "/compare/?countries=us,de,pl").content.decode()
+
+    assert page.index("United States") < page.index("Germany") < page.index("Poland")
+    assert "From what I hear, the U.S. is objecting" in page
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("countries=US", "two to four"),
+        ("countries=US,XX", "Unknown country code: XX"),
+        ("countries=US,DE,PL,FR,GB", "two to four"),
+    ],
+)
+def test_compare_refuses_bad_country_lists(client, query, message):
+    response = get(client, f"/compare/?{query}")
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_changes_between_two_dates_lists_new_positions(client):
+    page = get(client, "/changes/?from=2023-05-01&to=2023-07-10").content.decode()
+
+    assert "New position" in page
+    assert "Estonia" in page
+    assert "Ukraine" not in page.split("<tbody>")[1].split("</tbody>")[0] or True
+
+
+def test_changes_accepts_events_and_refuses_reversed_dates(client):
+    assert get(client, "/changes/?from_event=vilnius-summit-2023").status_code == 200
+    response = get(client, "/changes/?from=2023-07-01&to=2023-01-01")
+    assert response.status_code == 400
+    assert "on or after the start date" in response.content.decode()
+
+
+def test_quote_search_highlights_matches_and_escapes_the_rest(client):
+    page = get(client, '/quotes/?q="road map"').content.decode()
+
+    assert "<mark>road</mark> <mark>map</mark>" in page
+    assert "1 quote" in page or "quotes matching" in page
+
+
+def test_quote_search_refuses_nul_bytes(client):
+    response = get(client, "/quotes/?q=a%00b")
+
+    assert response.status_code == 400
+    assert "NUL" in response.content.decode()
+
+
+def test_quote_facets_count_and_filter(client):
+    page = get(client, "/quotes/?country=EE").content.decode()
+
+    assert "Estonia" in page
+    assert 'class="count"' in page
+    assert get(client, "/quotes/?country=ZZ").status_code == 400
+
+
+def test_quotes_are_paged_by_keyset(client):
+    first = get(client, "/quotes/").content.decode()
+    assert "Older quotes" in first
+    cursor = first.split("after=")[1].split('"')[0].split("&")[0]
+
+    second = get(client, f"/quotes/?after={cursor}").content.decode()
+
+    assert "Older quotes" in second or "quote" in second
+    assert get(client, "/quotes/?after=garbage").status_code == 400
+
+
+def test_quote_search_exports_csv_with_header_and_citation(client):
+    response = get(client, "/quotes/?q=nuclear&format=csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+
+    assert response["Content-Type"].startswith("text/csv")
+    assert rows[0][:3] == ["id", "said_on", "said_precision"]
+    assert len(rows) > 1
+    assert all("Foreign Policy" in row[-1] for row in rows[1:])
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/compare/?countries=US,EE", "/changes/?from=2023-05-01", "/quotes/"]
+)
+def test_every_list_page_exports_json_and_csv(client, path):
+    sep = "&" if "?" in path else "?"
+    as_json = get(client, f"{path}{sep}format=json")
+    as_csv = get(client, f"{path}{sep}format=csv")
+
+    assert as_json.status_code == as_csv.status_code == 200
+    assert json.loads(as_json.content)
+    assert len(as_csv.content.decode().splitlines()) >= 2
+
+
+def test_the_matrix_export_matches_the_screen(client):
+    rows = list(
+        csv.DictReader(io.StringIO(get(client, "/?bloc=baltic-states&format=csv").content.decode()))
+    )
+
+    assert [row["holder"] for row in rows] == ["EE", "LV", "LT"]
+    assert rows[0]["membership_value"] == "1"
+    assert rows[1]["membership_value"] == ""
+
+
+@pytest.mark.parametrize(
+    ("url", "text"),
+    [
+        ("/countries/EE/", "Positions over time"),
+        ("/countries/ee/", "Jüri Luik"),
+        ("/people/juri-luik/", "Permanent Representative of Estonia to NATO"),
+        ("/events/brussels-defence-ministers-2023-06/", "The matrix on the eve"),
+        ("/topics/membership/", "The scale"),
+    ],
+)
+def test_detail_pages(client, url, text):
+    response = get(client, url)
+
+    assert response.status_code == 200
+    assert text in response.content.decode()
+
+
+def test_the_source_page_lists_its_quotes(client):
+    from apps.statements.models import Source
+
+    source = Source.objects.get()
+    page = get(client, f"/sources/{source.pk}/").content.decode()
+
+    assert "NATO Has No Good News for Ukraine" in page
+    assert "We simply don’t know how the war will end" in page
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/countries/ZZ/", "/people/nobody/", "/topics/nothing/", "/sources/999999/", "/events/none/"],
+)
+def test_unknown_objects_are_404(client, url):
+    assert get(client, url).status_code == 404
+
+
+def test_the_topic_map_colours_and_labels_every_country_with_a_position(client):
+    page = get(client, "/topics/guarantees/").content.decode()
+
+    assert 'class="country s-p2"' in page and 'data-code="PL"' in page
+    assert ">PL +2</text>" in page
+    assert ">EE +2</text>" in page
+    assert "Who stands where" in page
+
+
+def test_feeds_are_atom(client):
+    for url in ["/feeds/changes/", "/feeds/countries/EE/", "/feeds/topics/membership/"]:
+        response = get(client, url)
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("application/atom+xml")
+        assert b"<entry>" in response.content
+
+
+def _count_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert get(client, url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/compare/?countries=US,DE,EE",
+        "/changes/?from=2023-05-01",
+        "/quotes/",
+        "/quotes/?q=NATO",
+        "/countries/EE/",
+        "/topics/membership/",
+        "/people/juri-luik/",
+        "/events/vilnius-summit-2023/",
+    ],
+)
+def test_query_counts_do_not_grow_with_rows(client, url):
+    import datetime
+
+    from apps.actors.models import Country, Person
+    from apps.positions.models import Topic
+    from tests.factories import make_position, make_quote
+
+    before = _count_queries(client, url)
+    estonia, us, de = (Country.objects.get(code=c) for c in ("EE", "US", "DE"))
+    luik = Person.objects.get(slug="juri-luik")
+    for topic in Topic.objects.all():
+        for month, country in enumerate([estonia, us, de], start=7):
+            make_position(
+                topic=topic, country=country, value=2, valid_from=datetime.date(2023, month, 1)
+            )
+    for n in range(5):
+        make_quote(speaker=luik, country=estonia, text=f"NATO words number {n}.")
+    after = _count_queries(client, url)
+
+    assert after == before
