@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "apps.positions",
     "apps.dashboard",
     "apps.api",
+    "apps.accounts",
 ]
 
 MIDDLEWARE = [
@@ -163,3 +164,7 @@ PGHISTORY_DEFAULT_TRACKERS = (
 )
 PGHISTORY_APPEND_ONLY = True
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+# Publishing a position needs a reviewer other than its author; a one-editor deployment
+# sets FOUR_EYES=false.
+FOUR_EYES = env_bool("FOUR_EYES", True)

@@ -31,3 +31,19 @@ def stamp(instance, by) -> None:
         instance.updated_by = by
     if hasattr(instance, "version") and not instance._state.adding:
         instance.version += 1
+
+
+def review_errors(*, previous: str | None, new: str, note: str, field: str = "status") -> dict:
+    """Return field errors for a status change along draft → in review → published → retracted."""
+    from apps.core.models import Status
+
+    if previous == new:
+        return {}
+    if new == Status.RETRACTED and previous is None:
+        return {field: "Only something published can be retracted."}
+    if new == Status.RETRACTED and not (note or "").strip():
+        return {"correction_note": "Say why it is retracted: the note is shown to analysts."}
+    if previous in (Status.PUBLISHED, Status.RETRACTED) and new in (Status.DRAFT, Status.IN_REVIEW):
+        if previous == Status.PUBLISHED:
+            return {field: "A published item is corrected or retracted, never unpublished."}
+    return {}

@@ -1,6 +1,7 @@
 """What it means: topics, their stance scales, and dated positions of allies."""
 
 import pghistory
+from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
 from django.db import models
@@ -122,6 +123,15 @@ class Position(TimestampedModel):
     evidence = models.ManyToManyField("statements.Quote", related_name="positions", blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     correction_note = long_text_field(help_text="Why the position was corrected or retracted.")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        help_text="The editor who published it.",
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = PositionQuerySet.as_manager()
@@ -177,3 +187,58 @@ class Position(TimestampedModel):
     @property
     def holder(self):
         return self.country if self.country_id else self.organization
+
+
+class ShiftStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CONFIRMED = "confirmed", "Confirmed: the position was recoded"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class PossibleShiftQuerySet(models.QuerySet):
+    def open(self):
+        """Return shifts still waiting for an editor, with quote and position joined."""
+        return self.filter(status=ShiftStatus.OPEN).select_related(
+            "quote__speaker",
+            "quote__country",
+            "position__stance",
+            "position__topic",
+            "position__country",
+            "implied_stance",
+        )
+
+
+@pghistory.track()
+class PossibleShift(TimestampedModel):
+    """A published quote whose words imply a stance other than the coded position."""
+
+    quote = models.ForeignKey(
+        "statements.Quote", on_delete=models.CASCADE, related_name="possible_shifts"
+    )
+    position = models.ForeignKey(Position, on_delete=models.CASCADE, related_name="possible_shifts")
+    implied_stance = models.ForeignKey(Stance, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=ShiftStatus.choices, default=ShiftStatus.OPEN)
+    note = long_text_field()
+
+    objects = PossibleShiftQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["quote", "position"], name="shift_unique_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quote.speaker_name} implies {self.implied_stance} vs {self.position}"
+
+
+# Evidence links and quote topics are many-to-many rows: their history is kept too, so a
+# change of evidence is never lost.
+PositionEvidenceEvent = pghistory.create_event_model(
+    Position.evidence.through,
+    pghistory.InsertEvent(),
+    pghistory.DeleteEvent(),
+    obj_field=None,
+    model_name="PositionEvidenceEvent",
+    abstract=False,
+)

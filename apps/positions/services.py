@@ -2,14 +2,23 @@
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from apps.actors.models import Country, Organization
 from apps.core.models import Status
-from apps.core.services import constraint_errors, stamp
-from apps.positions.models import Conditionality, Confidence, Position, Stance, Topic
+from apps.core.services import constraint_errors, review_errors, stamp
+from apps.positions.models import (
+    Conditionality,
+    Confidence,
+    Position,
+    PossibleShift,
+    ShiftStatus,
+    Stance,
+    Topic,
+)
 
 OVERLAP_CONSTRAINTS = {
     "position_country_no_overlap": (
@@ -145,11 +154,29 @@ def position_record(
         status=status,
     )
     position.full_clean(validate_constraints=False)
+    _review_check(position, previous=None, by=by)
     stamp(position, by)
     with constraint_errors(OVERLAP_CONSTRAINTS):
         position.save()
     position.evidence.set(evidence)
     return position
+
+
+def _review_check(position: Position, *, previous: str | None, by) -> None:
+    """Refuse a status change the review rules forbid; note the publishing reviewer."""
+    errors = review_errors(previous=previous, new=position.status, note=position.correction_note)
+    publishing = position.status == Status.PUBLISHED and previous != Status.PUBLISHED
+    if publishing and by is not None and settings.FOUR_EYES:
+        author = position.created_by_id if previous is not None else getattr(by, "pk", None)
+        if author is not None and author == getattr(by, "pk", None):
+            errors["status"] = (
+                "Another editor must review and publish this position (four-eyes rule): "
+                "submit it for review instead."
+            )
+    if errors:
+        raise ValidationError(errors)
+    if publishing and by is not None and getattr(by, "is_authenticated", False):
+        position.reviewed_by = by
 
 
 @transaction.atomic
@@ -170,9 +197,52 @@ def position_update(*, position: Position, by=None, evidence=None, **changes) ->
         exclude_id=position.pk,
     )
     position.full_clean(validate_constraints=False)
+    previous = Position.objects.filter(pk=position.pk).values_list("status", flat=True).first()
+    _review_check(position, previous=previous, by=by)
     stamp(position, by)
     with constraint_errors(OVERLAP_CONSTRAINTS):
         position.save()
     if evidence is not None:
         position.evidence.set(evidence_now)
     return position
+
+
+def shift_detect(quote) -> list[PossibleShift]:
+    """Flag a published quote whose implied stance differs from its country's coded position.
+
+    Returns the possible shifts opened (none if the words agree with the position).
+    """
+    if (
+        quote.status != Status.PUBLISHED
+        or quote.implied_stance_id is None
+        or quote.country_id is None
+    ):
+        return []
+    stance = quote.implied_stance
+    position = (
+        Position.objects.published()
+        .as_of(quote.said_on)
+        .filter(country_id=quote.country_id, topic_id=stance.topic_id)
+        .select_related("stance")
+        .first()
+    )
+    if position is None or position.stance_id == stance.pk:
+        return []
+    shift, created = PossibleShift.objects.get_or_create(
+        quote=quote,
+        position=position,
+        defaults={"implied_stance": stance, "status": ShiftStatus.OPEN},
+    )
+    return [shift] if created else []
+
+
+@transaction.atomic
+def shift_resolve(*, shift: PossibleShift, status: str, by=None, note: str = "") -> PossibleShift:
+    """Close a possible shift as confirmed (the position was recoded) or dismissed."""
+    if status not in (ShiftStatus.CONFIRMED, ShiftStatus.DISMISSED):
+        raise ValidationError({"status": "Close a possible shift as confirmed or dismissed."})
+    shift.status, shift.note = status, note
+    stamp(shift, by)
+    shift.full_clean(validate_constraints=False)
+    shift.save()
+    return shift

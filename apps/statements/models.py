@@ -1,6 +1,7 @@
 """What was said: sources, events and quotes."""
 
 import pghistory
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import (
     SearchHeadline,
@@ -204,6 +205,15 @@ class Quote(TimestampedModel):
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     correction_note = long_text_field(help_text="Why the quote was corrected or retracted.")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        help_text="The editor who published it.",
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     search_vector = models.GeneratedField(
         expression=SearchVector("text", "translation", "speaker_label", config="english"),
@@ -259,3 +269,13 @@ class Quote(TimestampedModel):
         cited += f", {source.published_display}"
         line = ", ".join(parts) + ". " + ("Reported in " if self.is_paraphrase else "In ") + cited
         return line + (f". {source.url}" if source.url else ".")
+
+
+QuoteTopicEvent = pghistory.create_event_model(
+    Quote.topics.through,
+    pghistory.InsertEvent(),
+    pghistory.DeleteEvent(),
+    obj_field=None,
+    model_name="QuoteTopicEvent",
+    abstract=False,
+)

@@ -3,7 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from apps.core.services import constraint_errors, stamp
+from apps.core.models import Status
+from apps.core.services import constraint_errors, review_errors, stamp
 from apps.statements.models import Quote, Source
 
 QUOTE_CONSTRAINTS = {
@@ -54,11 +55,29 @@ def quote_record(*, source: Source, text: str, said_on, by=None, topics=(), **de
     topics = list(topics)
     quote.full_clean(validate_constraints=False)
     quote_check(quote, topics)
+    _review(quote, previous=None, by=by)
     stamp(quote, by)
     with constraint_errors(QUOTE_CONSTRAINTS):
         quote.save()
     quote.topics.set(topics)
+    _after_publish(quote)
     return quote
+
+
+def _review(quote: Quote, *, previous: str | None, by) -> None:
+    errors = review_errors(previous=previous, new=quote.status, note=quote.correction_note)
+    if errors:
+        raise ValidationError(errors)
+    if quote.status == Status.PUBLISHED and previous != Status.PUBLISHED and by is not None:
+        if getattr(by, "is_authenticated", False):
+            quote.reviewed_by = by
+
+
+def _after_publish(quote: Quote) -> None:
+    # Positions build on quotes, so the shift check lives with them.
+    from apps.positions.services import shift_detect
+
+    shift_detect(quote)
 
 
 @transaction.atomic
@@ -69,11 +88,14 @@ def quote_update(*, quote: Quote, by=None, topics=None, **changes) -> Quote:
     topics_now = list(topics) if topics is not None else list(quote.topics.all())
     quote.full_clean(validate_constraints=False)
     quote_check(quote, topics_now)
+    previous = Quote.objects.filter(pk=quote.pk).values_list("status", flat=True).first()
+    _review(quote, previous=previous, by=by)
     stamp(quote, by)
     with constraint_errors(QUOTE_CONSTRAINTS):
         quote.save()
     if topics is not None:
         quote.topics.set(topics_now)
+    _after_publish(quote)
     return quote
 
 
