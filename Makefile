@@ -12,7 +12,7 @@ PG_DIR := $(CURDIR)/var/postgres
 .DEFAULT_GOAL := help
 
 .PHONY: help install run test install-browser test-browser lint fmt migrations-check \
-	lock stop-db superuser editor
+	lock stop-db superuser editor backup restore
 
 help:
 	@echo "make run               install, migrate, seed, serve http://127.0.0.1:8000/ (DEBUG=true)"
@@ -22,6 +22,8 @@ help:
 	@echo "make migrations-check  fail if models changed without a migration"
 	@echo "make lock              regenerate requirements.lock from pyproject.toml"
 	@echo "make stop-db           stop the embedded PostgreSQL server"
+	@echo "make backup            pg_dump (custom format) into var/backups/"
+	@echo "make restore FILE=…    restore a backup made by make backup"
 	@echo "make superuser         create an administrator"
 	@echo "make editor USERNAME=name  create (or update) a staff user in the Editors group"
 
@@ -102,3 +104,12 @@ stop-db: | $(PY)
 	else \
 		"$$pg_ctl" -D "$(PG_DIR)" stop -m fast; \
 	fi
+
+# --- backups ---------------------------------------------------------------------------
+
+backup: install
+	$(PY) manage.py backup
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/NAME.dump"; exit 2; }
+	$(PY) manage.py restore "$(FILE)"
