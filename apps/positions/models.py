@@ -232,13 +232,10 @@ class PossibleShift(TimestampedModel):
         return f"{self.quote.speaker_name} implies {self.implied_stance} vs {self.position}"
 
 
-# Evidence links and quote topics are many-to-many rows: their history is kept too, so a
-# change of evidence is never lost.
-PositionEvidenceEvent = pghistory.create_event_model(
-    Position.evidence.through,
-    pghistory.InsertEvent(),
-    pghistory.DeleteEvent(),
-    obj_field=None,
-    model_name="PositionEvidenceEvent",
-    abstract=False,
-)
+# Evidence links are rows of Django's many-to-many table; a tracked proxy of it keeps
+# their history (pghistory's way for many-to-many), so a change of evidence is never lost.
+@pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent())
+class PositionEvidence(Position.evidence.through):
+    class Meta:
+        proxy = True
+        verbose_name_plural = "position evidence"

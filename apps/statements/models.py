@@ -271,11 +271,9 @@ class Quote(TimestampedModel):
         return line + (f". {source.url}" if source.url else ".")
 
 
-QuoteTopicEvent = pghistory.create_event_model(
-    Quote.topics.through,
-    pghistory.InsertEvent(),
-    pghistory.DeleteEvent(),
-    obj_field=None,
-    model_name="QuoteTopicEvent",
-    abstract=False,
-)
+@pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent())
+class QuoteTopic(Quote.topics.through):
+    """A quote's topic link, tracked so that its history is kept."""
+
+    class Meta:
+        proxy = True
