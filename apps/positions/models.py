@@ -49,7 +49,7 @@ class Stance(TimestampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.signed_value} {self.label}"
+        return f"{self.topic.name}: {self.signed_value} {self.label}"
 
     @property
     def signed_value(self) -> str:

@@ -1,0 +1,181 @@
+"""Editors' admin for what was said: events, sources (with their quotes inline) and quotes."""
+
+from django.contrib import admin
+from django.db import models
+from django.db.models import Count
+
+from apps.actors.admin import EditorialAdmin, adopt_saved, editable_values, refusals_for
+from apps.statements.admin_forms import QuoteAdminForm, QuoteInlineFormSet
+from apps.statements.models import Event, Quote, Source
+from apps.statements.services import quote_record, quote_update, source_record, source_update
+
+QUOTE_AUTOCOMPLETE = ["speaker", "country", "role", "event", "topics", "implied_stance"]
+
+
+@admin.register(Event)
+class EventAdmin(EditorialAdmin):
+    list_display = ["name", "kind", "start_date", "end_date", "place"]
+    list_filter = ["kind"]
+    search_fields = ["name", "slug", "place"]
+    list_select_related = False
+    prepopulated_fields = {"slug": ["name"]}
+    date_hierarchy = "start_date"
+
+
+class QuoteInline(admin.StackedInline):
+    model = Quote
+    form = QuoteAdminForm
+    formset = QuoteInlineFormSet
+    extra = 1
+    show_change_link = True
+    autocomplete_fields = QUOTE_AUTOCOMPLETE
+    fields = [
+        "text",
+        "translation",
+        "language",
+        "is_paraphrase",
+        ("speaker", "speaker_label"),
+        ("country", "role"),
+        ("said_on", "said_precision"),
+        ("channel", "event"),
+        "topics",
+        "implied_stance",
+        "status",
+    ]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.service_errors = getattr(request, "service_errors", None)
+        return formset
+
+    def get_queryset(self, request):
+        # Each inline's heading is the quote's __str__, which names the speaker.
+        return super().get_queryset(request).select_related("speaker")
+
+
+@admin.register(Source)
+class SourceAdmin(EditorialAdmin):
+    list_display = [
+        "title",
+        "publisher",
+        "author",
+        "published",
+        "kind",
+        "reliability",
+        "language",
+        "quote_count",
+    ]
+    list_filter = [
+        "kind",
+        "reliability",
+        "language",
+        ("publisher", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["title", "url", "publisher__name", "author__name"]
+    list_select_related = ["publisher", "author"]
+    ordering = ["-published_on", "title"]  # explicit: an annotated queryset drops Meta.ordering
+    autocomplete_fields = ["publisher", "author"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    date_hierarchy = "published_on"
+    inlines = [QuoteInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(quote_count=Count("quotes"))
+
+    @admin.display(description="Published", ordering="published_on")
+    def published(self, source) -> str:
+        return source.published_display
+
+    @admin.display(description="Quotes", ordering="quote_count")
+    def quote_count(self, source) -> int:
+        return source.quote_count
+
+    def save_model(self, request, obj, form, change):
+        with refusals_for():
+            if change:
+                source_update(source=obj, by=request.user)
+            else:
+                adopt_saved(obj, source_record(by=request.user, **editable_values(obj)))
+
+    def save_formset(self, request, form, formset, change):
+        if isinstance(formset, QuoteInlineFormSet):
+            formset.by = request.user
+            formset.save()
+            return
+        super().save_formset(request, form, formset, change)
+
+
+@admin.register(Quote)
+class QuoteAdmin(EditorialAdmin):
+    form = QuoteAdminForm
+    list_display = [
+        "short_text",
+        "speaker_display",
+        "country",
+        "said",
+        "source",
+        "topic_names",
+        "status",
+        "is_paraphrase",
+    ]
+    list_filter = [
+        "status",
+        "is_paraphrase",
+        ("country", admin.RelatedOnlyFieldListFilter),
+        "language",
+        "topics",
+    ]
+    search_fields = ["text", "speaker__name", "speaker_label", "source__title"]
+    list_select_related = ["speaker", "country", "source"]
+    autocomplete_fields = ["source", *QUOTE_AUTOCOMPLETE]
+    date_hierarchy = "said_on"
+    fieldsets = [
+        (None, {"fields": ["text", "translation", "language", "is_paraphrase"]}),
+        (
+            "Who and where",
+            {
+                "fields": [
+                    ("speaker", "speaker_label"),
+                    ("country", "role"),
+                    ("said_on", "said_precision"),
+                    "source",
+                    ("channel", "event"),
+                ]
+            },
+        ),
+        ("Meaning", {"fields": ["topics", "implied_stance"]}),
+        ("Editing", {"fields": ["status", "correction_note"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_attribution().prefetch_related("topics")
+
+    @admin.display(description="Quote", ordering="text")
+    def short_text(self, quote) -> str:
+        return quote.text if len(quote.text) <= 80 else quote.text[:77] + "…"
+
+    @admin.display(description="Speaker", ordering="speaker__name")
+    def speaker_display(self, quote) -> str:
+        return quote.speaker_name
+
+    @admin.display(description="Said", ordering="said_on")
+    def said(self, quote) -> str:
+        return quote.said_display
+
+    @admin.display(description="Topics")
+    def topic_names(self, quote) -> str:
+        return ", ".join(topic.name for topic in quote.topics.all())
+
+    def save_model(self, request, obj, form, change):
+        topics = list(form.cleaned_data.get("topics", ()))
+        with refusals_for():
+            if change:
+                quote_update(quote=obj, by=request.user, topics=topics)
+            else:
+                quote = quote_record(by=request.user, topics=topics, **editable_values(obj))
+                adopt_saved(obj, quote)
+
+    def save_related(self, request, form, formsets, change):
+        # The service saved the topics with the quote; only inlines would remain.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)

@@ -1,0 +1,80 @@
+"""Admin forms for quotes: a quote's rules show as field errors before anything is written."""
+
+import copy
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet, construct_instance
+
+from apps.actors.admin import ServiceErrorsMixin, add_rule_errors, editable_values, refusals_for
+from apps.statements.models import Quote
+from apps.statements.services import quote_check, quote_record, quote_update
+
+# The fields quote_check reads: while one of them is itself invalid, the rules wait.
+QUOTE_RULE_FIELDS = ("speaker", "speaker_label", "role", "said_on", "implied_stance", "topics")
+
+
+class QuoteAdminForm(ServiceErrorsMixin, forms.ModelForm):
+    """A quote, checked against quote_check as a whole once each field is valid.
+
+    Inline with a new source, the rules that need the stored source (a quote is not said
+    after its source was published) are kept by quote_record when saving: a refusal there
+    comes back to this form through ServiceErrorsMixin.
+    """
+
+    class Meta:
+        model = Quote
+        fields = [
+            "text",
+            "translation",
+            "language",
+            "is_paraphrase",
+            "speaker",
+            "speaker_label",
+            "country",
+            "role",
+            "said_on",
+            "said_precision",
+            "source",
+            "channel",
+            "event",
+            "topics",
+            "implied_stance",
+            "status",
+            "correction_note",
+        ]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if any(name in self.errors for name in QUOTE_RULE_FIELDS):
+            return cleaned_data
+        candidate = construct_instance(self, copy.copy(self.instance))
+        try:
+            quote_check(candidate, cleaned_data.get("topics", ()))
+        except ValidationError as error:
+            add_rule_errors(self, error)
+        return cleaned_data
+
+
+class QuoteInlineFormSet(BaseInlineFormSet):
+    """The quotes of one source, written through quote_record and quote_update."""
+
+    by = None  # the editor saving; set by the admin before save()
+
+    def save_new(self, form, commit=True):
+        if not commit:
+            return super().save_new(form, commit=False)
+        with refusals_for(form.prefix):
+            form.instance = quote_record(
+                source=self.instance,
+                by=self.by,
+                topics=form.cleaned_data.get("topics", ()),
+                **editable_values(form.instance, exclude={"source"}),
+            )
+        return form.instance
+
+    def save_existing(self, form, obj, commit=True):
+        if not commit:
+            return super().save_existing(form, obj, commit=False)
+        with refusals_for(form.prefix):
+            return quote_update(quote=obj, by=self.by, topics=form.cleaned_data.get("topics"))
