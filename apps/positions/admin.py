@@ -7,7 +7,7 @@ from django.db.models import Count, Prefetch
 from django.db.models.functions import Coalesce
 from django.utils.html import format_html, format_html_join
 
-from apps.actors.admin import EditorialAdmin, adopt_saved, editable_values, refusals_for
+from apps.core.admin import EditorialAdmin, adopt_saved, editable_values, refusals_for
 from apps.positions.admin_forms import PositionAdminForm
 from apps.positions.models import Position, PossibleShift, Stance, Topic
 from apps.positions.services import position_record, position_update, shift_resolve
@@ -104,6 +104,9 @@ class PositionAdmin(EditorialAdmin):
         ("Evidence", {"fields": ["confidence", "summary", "evidence"]}),
         ("Editing", {"fields": ["status", "correction_note"]}),
     ]
+
+    def restore_save(self, obj, by) -> None:
+        position_update(position=obj, by=by)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

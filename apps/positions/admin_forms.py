@@ -3,7 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from apps.actors.admin import ServiceErrorsMixin, add_rule_errors
+from apps.core.admin import ServiceErrorsMixin, add_rule_errors
 from apps.positions.models import Position
 from apps.positions.services import position_check
 

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.db import models
 from django.db.models import Count
 
-from apps.actors.admin import EditorialAdmin, adopt_saved, editable_values, refusals_for
+from apps.core.admin import EditorialAdmin, adopt_saved, editable_values, refusals_for
 from apps.statements.admin_forms import QuoteAdminForm, QuoteInlineFormSet
 from apps.statements.models import Event, Quote, Source
 from apps.statements.services import quote_record, quote_update, source_record, source_update
@@ -55,6 +55,9 @@ class QuoteInline(admin.StackedInline):
 
 @admin.register(Source)
 class SourceAdmin(EditorialAdmin):
+    def restore_save(self, obj, by) -> None:
+        source_update(source=obj, by=by)
+
     list_display = [
         "title",
         "publisher",
@@ -107,6 +110,9 @@ class SourceAdmin(EditorialAdmin):
 
 @admin.register(Quote)
 class QuoteAdmin(EditorialAdmin):
+    def restore_save(self, obj, by) -> None:
+        quote_update(quote=obj, by=by)
+
     form = QuoteAdminForm
     list_display = [
         "short_text",

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet, construct_instance
 
-from apps.actors.admin import ServiceErrorsMixin, add_rule_errors, editable_values, refusals_for
+from apps.core.admin import ServiceErrorsMixin, add_rule_errors, editable_values, refusals_for
 from apps.statements.models import Quote
 from apps.statements.services import quote_check, quote_record, quote_update
 

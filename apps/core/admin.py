@@ -1,0 +1,259 @@
+"""What every editorial admin shares: audit columns, stamping who changed a row, the way a
+service's refusal reaches the form, each object's history with restore, and the warning
+when two editors save the same object.
+"""
+
+import contextlib
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
+
+from apps.core.history import changes_since, history_restore, object_history
+from apps.core.services import stamp
+
+RECORD_FIELDS = ("created_at", "created_by", "updated_at", "updated_by", "reviewed_by", "version")
+
+
+def adopt_saved(obj, saved) -> None:
+    """Give the admin's unsaved object the state of the row a service saved.
+
+    The admin keeps using the object it passed to save_model (for the change message, the
+    log entry and the redirect), while a service that records builds its own instance.
+    """
+    vars(obj).update(vars(saved))
+
+
+def editable_values(instance, *, exclude=()) -> dict:
+    """Return an instance's editable field values by name, as keyword arguments for a service."""
+    values = {}
+    for field in instance._meta.concrete_fields:
+        if not field.editable or field.primary_key or field.name in exclude:
+            continue
+        if field.is_relation and getattr(instance, field.attname) is None:
+            values[field.name] = None
+        else:
+            values[field.name] = getattr(instance, field.name)
+    return values
+
+
+def add_rule_errors(form, error: ValidationError) -> None:
+    """Add a service's ValidationError to the form: each message on its field, the rest on top."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+class ServiceRefused(Exception):
+    """A service refused a save its form had accepted: a rule only the service knows, or a race.
+
+    ``errors`` maps the refused form's prefix (None for the main form) to the ValidationError.
+    """
+
+    def __init__(self, error: ValidationError, prefix: str | None = None):
+        super().__init__(error)
+        self.errors = {prefix: error}
+
+
+@contextlib.contextmanager
+def refusals_for(prefix: str | None = None):
+    """Turn a service's ValidationError into ServiceRefused for the form with this prefix."""
+    try:
+        yield
+    except ValidationError as error:
+        raise ServiceRefused(error, prefix) from error
+
+
+class ServiceErrorsMixin:
+    """A form that shows, when the admin shows it again, the errors its save was refused with."""
+
+    service_errors: dict | None = None  # set on the form class by the admin, per request
+
+    def clean(self):
+        cleaned_data = super().clean()
+        error = (self.service_errors or {}).get(self.prefix)
+        if error is not None:
+            add_rule_errors(self, error)
+        return cleaned_data
+
+
+class EditorialForm(ServiceErrorsMixin, forms.ModelForm):
+    """The default form of every editorial admin."""
+
+
+class VersionCheckMixin:
+    """Refuses to save over a version another editor saved since this form was opened.
+
+    The row is locked (the admin's save runs in one transaction) before its version is
+    compared, so the check and the save cannot be split by a third save. On a conflict the
+    editor's values stay in the form, the other editor's changes are listed beside them,
+    and the form now carries the current version: saving again keeps (merges) what is in
+    the form; reloading the page discards it.
+    """
+
+    conflict: list | None = None
+
+    def clean(self):
+        cleaned_data = super().clean()
+        loaded = cleaned_data.get("loaded_version")
+        if self.instance.pk is None or loaded is None:
+            return cleaned_data
+        model = type(self.instance)
+        current = (
+            model.objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("version", flat=True)
+            .first()
+        )
+        if current is not None and current != loaded:
+            self.conflict = changes_since(self.instance, loaded)
+            data = self.data.copy()
+            data["loaded_version"] = str(current)
+            self.data = data
+            raise ValidationError(
+                f"Someone saved this {model._meta.verbose_name} while you were editing it "
+                f"(version {loaded} → {current}). Their changes are listed below; your edits "
+                "are still in the form. Save again to keep what the form now shows, or reload "
+                "the page to discard your edits.",
+                code="stale",
+            )
+        return cleaned_data
+
+
+class RecordFieldsMixin:
+    """Shows who created and last changed a row, and when, read-only, on the change page."""
+
+    def record_fields(self) -> list[str]:
+        names = {field.name for field in self.model._meta.get_fields()}
+        return [name for name in RECORD_FIELDS if name in names]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is None:
+            return readonly
+        return readonly + [name for name in self.record_fields() if name not in readonly]
+
+
+class EditorialAdmin(RecordFieldsMixin, admin.ModelAdmin):
+    """A model admin that records who changed each row, its own and its inlines', shows
+    each object's history as a diff with a way back, and refuses stale saves."""
+
+    form = EditorialForm
+    list_per_page = 50
+    change_form_template = "admin/editorial_change_form.html"
+    object_history_template = "admin/editorial_object_history.html"
+
+    def restore_save(self, obj, by) -> None:
+        """Save a restored version; admins whose model has a service override this."""
+        stamp(obj, by)
+        obj.full_clean(validate_constraints=False)
+        obj.save()
+
+    def get_urls(self):
+        restore = self.admin_site.admin_view(require_POST(self.restore_view))
+        return [
+            path(
+                "<path:object_id>/history/<int:event_id>/restore/",
+                restore,
+                name=self._url_name("restore"),
+            ),
+            *super().get_urls(),
+        ]
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"History: {obj}",
+            "subtitle": None,
+            "object": obj,
+            "opts": self.opts,
+            "entries": object_history(obj),
+            "can_restore": self.has_change_permission(request, obj),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, self.object_history_template, context)
+
+    def restore_view(self, request, object_id, event_id):
+        obj = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        try:
+            history_restore(obj=obj, event_id=event_id, by=request.user, save=self.restore_save)
+        except ValidationError as error:
+            messages.error(request, "Not restored: " + " ".join(error.messages))
+            return HttpResponseRedirect(
+                reverse(f"admin:{self._url_name('history')}", args=[obj.pk])
+            )
+        messages.success(request, f"Restored {obj} to the version of event {event_id}.")
+        return HttpResponseRedirect(reverse(f"admin:{self._url_name('change')}", args=[obj.pk]))
+
+    def _url_name(self, view: str) -> str:
+        return f"{self.opts.app_label}_{self.opts.model_name}_{view}"
+
+    def _versioned(self) -> bool:
+        return any(f.name == "version" for f in self.model._meta.concrete_fields)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceRefused as refused:
+            # The whole save was rolled back: show the same submission again, with the errors
+            # on the fields they name (see ServiceErrorsMixin).
+            request.service_errors = refused.errors
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is not None and self._versioned():
+            form = type(
+                form.__name__,
+                (VersionCheckMixin, form),
+                {
+                    "loaded_version": forms.IntegerField(
+                        widget=forms.HiddenInput, required=False, initial=obj.version
+                    )
+                },
+            )
+        form.service_errors = getattr(request, "service_errors", None)
+        return form
+
+    def get_fieldsets(self, request, obj=None):
+        if self.fieldsets:
+            fieldsets = list(self.fieldsets)
+            if obj is not None:
+                fieldsets.append(self.record_fieldset())
+            return fieldsets
+        record = self.record_fields()
+        # loaded_version is the stale-save check's hidden field, rendered by the template.
+        skip = {*record, "loaded_version"}
+        fields = [name for name in self.get_fields(request, obj) if name not in skip]
+        fieldsets = [(None, {"fields": fields})]
+        if obj is not None:
+            fieldsets.append(self.record_fieldset())
+        return fieldsets
+
+    def record_fieldset(self):
+        return ("Record", {"fields": self.record_fields(), "classes": ["collapse"]})
+
+    def save_model(self, request, obj, form, change):
+        stamp(obj, request.user)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for deleted in formset.deleted_objects:
+            deleted.delete()
+        for instance in instances:
+            stamp(instance, request.user)
+            instance.save()
+        formset.save_m2m()
