@@ -5,10 +5,12 @@ from django.contrib import admin
 from django.db import models
 from django.db.models import Count, Prefetch
 from django.db.models.functions import Coalesce
+from django.urls import path
 from django.utils.html import format_html, format_html_join
 
 from apps.core.admin import EditorialAdmin, adopt_saved, editable_values, refusals_for
 from apps.positions.admin_forms import PositionAdminForm
+from apps.positions.admin_views import review_queue, statements_import_view
 from apps.positions.models import Position, PossibleShift, Stance, Topic
 from apps.positions.services import position_record, position_update, shift_resolve
 
@@ -107,6 +109,14 @@ class PositionAdmin(EditorialAdmin):
 
     def restore_save(self, obj, by) -> None:
         position_update(position=obj, by=by)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("review-queue/", view(review_queue), name="positions_review_queue"),
+            path("import/", view(statements_import_view), name="positions_statements_import"),
+            *super().get_urls(),
+        ]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
