@@ -341,7 +341,7 @@ def _facets(found) -> dict:
 def country(request, code: str):
     country = get_object_or_404(Country.objects.prefetch_related("blocs"), code=code.upper())
     positions = list(
-        Position.objects.published()
+        Position.objects.on_record()
         .filter(country=country)
         .with_stance()
         .prefetch_related(published_evidence())

@@ -81,6 +81,10 @@ class PositionQuerySet(models.QuerySet):
         """Return positions that analysts and anonymous clients may see."""
         return self.filter(status=Status.PUBLISHED)
 
+    def on_record(self):
+        """Return positions analysts see in a history: published, and retracted with a note."""
+        return self.filter(status__in=[Status.PUBLISHED, Status.RETRACTED])
+
     def as_of(self, day):
         """Return positions in force on the given day."""
         return self.filter(valid_from__lte=day).filter(

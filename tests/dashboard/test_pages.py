@@ -283,3 +283,17 @@ def test_query_counts_do_not_grow_with_rows(client, url):
     after = _count_queries(client, url)
 
     assert after == before
+
+
+def test_a_retracted_position_stays_on_the_country_page_with_its_note(client):
+    from apps.positions.models import Position
+
+    Position.objects.filter(country__code="EE", topic__slug="membership").update(
+        status="retracted", correction_note="Misread the interview."
+    )
+
+    country_page = get(client, "/countries/EE/").content.decode()
+    matrix_page = get(client, "/?bloc=baltic-states").content.decode()
+
+    assert "Retracted:</strong> Misread the interview." in country_page
+    assert "Once conditions allow" not in matrix_page.split("Estonia")[1].split("Latvia")[0]
