@@ -17,7 +17,7 @@ PG_DIR := $(CURDIR)/var/postgres
 help:
 	@echo "make run               install, migrate, seed, serve http://127.0.0.1:8000/ (DEBUG=true)"
 	@echo "make test              the whole test suite (embedded PostgreSQL, or DATABASE_URL)"
-	@echo "make test-browser      the Chromium tests (pytest -m browser); installs chromium if missing"
+	@echo "make test-browser      the Chromium tests (pytest -m browser); installs chromium and axe-core if missing"
 	@echo "make lint | fmt        ruff check + format check | apply fixes and format"
 	@echo "make migrations-check  fail if models changed without a migration"
 	@echo "make lock              regenerate requirements.lock from pyproject.toml"
@@ -67,8 +67,11 @@ editor: install
 test: install
 	$(PYTEST)
 
+# Debian's Chromium (Playwright cannot download its own browsers here) and axe-core,
+# pinned with its integrity hash in package-lock.json.
 install-browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update && apt-get install -y chromium; }
+	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund
 
 test-browser: install install-browser
 	$(PYTEST) -m browser

@@ -96,7 +96,13 @@ class BaseFilter(forms.Form):
 class MatrixFilter(BaseFilter):
     as_of = PastDateField(required=False, label="As of")
     bloc = SlugChoiceField(Bloc.objects.all(), "bloc", empty_label="All countries")
-    topics = CodeListField(queryset=Topic.objects.all(), key="slug", noun="topic", label="Topics")
+    topics = CodeListField(
+        queryset=Topic.objects.all(),
+        key="slug",
+        noun="topic",
+        label="Topics",
+        help_text="Comma-separated: membership,timeline,guarantees",
+    )
     nato = forms.BooleanField(required=False, label="NATO members only")
 
     def clean_as_of(self):
@@ -127,8 +133,12 @@ class CompareFilter(BaseFilter):
 class ChangesFilter(BaseFilter):
     """`from` and `to` are Python keywords, so the fields are added under those names below."""
 
-    from_event = SlugChoiceField(Event.objects.all(), "event", label="From event")
-    to_event = SlugChoiceField(Event.objects.all(), "event", label="To event")
+    from_event = SlugChoiceField(
+        Event.objects.all(), "event", label="From event", empty_label="Any event"
+    )
+    to_event = SlugChoiceField(
+        Event.objects.all(), "event", label="To event", empty_label="Any event"
+    )
     topics = CodeListField(queryset=Topic.objects.all(), key="slug", noun="topic", label="Topics")
     countries = CodeListField(
         queryset=Country.objects.all(),

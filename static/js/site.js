@@ -1,6 +1,48 @@
 // Small progressive enhancements; every page works without this file.
+
 document.addEventListener("htmx:afterSwap", (event) => {
   // Move keyboard focus to evidence opened in place, so screen readers announce it.
   const opened = event.detail.target.querySelector("#evidence");
   if (opened) opened.focus();
+});
+
+// A filter form asks on change and again on submit: the second answer has the same
+// address, and pushing it twice would make Back look broken.
+document.addEventListener("htmx:beforeHistoryUpdate", (event) => {
+  const update = event.detail.history;
+  if (update.type === "push" && update.path === location.pathname + location.search) {
+    update.type = "replace";
+  }
+});
+
+// Presets, facets, Back and Forward change the results and the address, not the form:
+// set its fields from the address, so the next change starts from what is shown.
+function syncFiltersWithAddress() {
+  const params = new URLSearchParams(location.search);
+  for (const form of document.querySelectorAll("form.filters")) {
+    for (const field of form.elements) {
+      if (!field.name || field.type === "submit") continue;
+      if (field.type === "checkbox") {
+        field.checked = params.getAll(field.name).includes(field.value || "on");
+      } else {
+        field.value = params.get(field.name) ?? "";
+      }
+    }
+  }
+}
+document.addEventListener("htmx:historyRestore", syncFiltersWithAddress);
+document.addEventListener("htmx:afterSettle", (event) => {
+  const source = event.detail.requestConfig && event.detail.requestConfig.elt;
+  if (source && source.closest("[hx-push-url]") && !source.closest("form.filters")) {
+    syncFiltersWithAddress();
+  }
+});
+
+// Results swapped in place are announced by their one-line summary, not read out whole.
+document.addEventListener("htmx:afterSettle", (event) => {
+  // After an outerHTML swap the event's target is the old element: look the new one up.
+  const region = document.getElementById(event.detail.target.id) || event.detail.target;
+  const summary = region.querySelector("[data-announce]");
+  const announcer = document.getElementById("announcer");
+  if (summary && announcer) announcer.textContent = summary.textContent.replace(/\s+/g, " ").trim();
 });

@@ -1,0 +1,79 @@
+"""Browser fixtures: pytest-playwright's page, driving Debian's Chromium, on a live server
+that holds the whole seed."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API keeps an event loop on the main thread; Django would take the
+# test's database calls for async code without this.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parents[2]
+# pytest-playwright empties test-results/ when any pytest session starts; SCREENSHOT_DIR
+# puts the pictures somewhere another run won't sweep away.
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR") or ROOT / "test-results" / "screenshots")
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium: Playwright cannot download its own browser builds here."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Chromium is missing: `make install-browser` installs Debian's package.")
+    return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_FLAGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture
+def site(transactional_db, live_server):
+    """The live server's base URL, with the whole seed loaded and committed (the server
+    thread reads through its own connection, so the `seeded` fixture's transaction would
+    stay invisible to it)."""
+    from django.core.management import call_command
+
+    call_command("load_seed", verbosity=0)
+    return live_server.url
+
+
+@pytest.fixture
+def shoot():
+    """Save a full-page screenshot to test-results/screenshots/<name>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def shoot(page, name: str, full_page: bool = True):
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+    return shoot
+
+
+@pytest.fixture
+def axe_violations():
+    """Run axe-core's WCAG 2 A and AA rules on the page; return its violations."""
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: `npm ci` installs it (make test-browser does).")
+
+    def run(page) -> list[dict]:
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate(
+            "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})"
+        )
+        return result["violations"]
+
+    return run
