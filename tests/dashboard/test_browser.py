@@ -255,3 +255,21 @@ def test_a_phone_sized_screen_scrolls_only_inside_the_tables(site, page, shoot, 
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     shoot(page, f"10-phone-{name}")
     assert overflow <= 1, f"the page is {overflow}px wider than a 390px screen"
+
+
+def test_the_content_security_policy_blocks_nothing_the_pages_need(site, page):
+    refused = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    response = page.goto(f"{site}/")
+
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.get_by_role("link", name=ESTONIA_ON_MEMBERSHIP).click()
+    expect(page.locator("#evidence-panel")).to_contain_text(LUIK)
+    page.goto(f"{site}/topics/guarantees/")
+    page.goto(f"{site}/quotes/?q=nuclear")
+    assert refused == []
