@@ -12,7 +12,7 @@ PG_DIR := $(CURDIR)/var/postgres
 .DEFAULT_GOAL := help
 
 .PHONY: help install run test install-browser test-browser lint fmt migrations-check \
-	lock stop-db superuser editor backup restore
+	lock stop-db superuser editor backup restore bench
 
 help:
 	@echo "make run               install, migrate, seed, serve http://127.0.0.1:8000/ (DEBUG=true)"
@@ -22,6 +22,7 @@ help:
 	@echo "make migrations-check  fail if models changed without a migration"
 	@echo "make lock              regenerate requirements.lock from pyproject.toml"
 	@echo "make stop-db           stop the embedded PostgreSQL server"
+	@echo "make bench             requests/s and latency of the hot pages (gunicorn, loopback)"
 	@echo "make backup            pg_dump (custom format) into var/backups/"
 	@echo "make restore FILE=…    restore a backup made by make backup"
 	@echo "make superuser         create an administrator"
@@ -116,3 +117,10 @@ backup: install
 restore: install
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/NAME.dump"; exit 2; }
 	$(PY) manage.py restore "$(FILE)"
+
+# --- benchmark (never in CI) -----------------------------------------------------------
+
+bench: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_seed
+	STATICFILES_BACKEND=django.contrib.staticfiles.storage.StaticFilesStorage $(PY) bin/bench.py
