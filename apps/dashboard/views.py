@@ -12,6 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from apps.actors.models import Country, Person
 from apps.dashboard import exports
+from apps.dashboard.caching import conditional_page
 from apps.dashboard.forms import ChangesFilter, CompareFilter, MatrixFilter, QuoteSearch
 from apps.dashboard.maps import stance_map
 from apps.positions.models import Position, Topic
@@ -40,6 +41,7 @@ def _status_for(form) -> int:
 
 
 @require_GET
+@conditional_page
 @vary_on_headers("HX-Request")
 def matrix(request):
     form = MatrixFilter(request.GET)
@@ -115,6 +117,7 @@ def _matrix_download(fmt, as_of, topics, rows):
 
 
 @require_GET
+@conditional_page
 @vary_on_headers("HX-Request")
 def position_evidence(request, pk: int):
     position = get_object_or_404(
@@ -125,6 +128,7 @@ def position_evidence(request, pk: int):
 
 
 @require_GET
+@conditional_page
 @vary_on_headers("HX-Request")
 def compare(request):
     form = CompareFilter(request.GET)
@@ -199,6 +203,7 @@ def _compare_download(fmt, as_of, columns):
 
 
 @require_GET
+@conditional_page
 @vary_on_headers("HX-Request")
 def changes(request):
     form = ChangesFilter(request.GET)
@@ -260,6 +265,7 @@ def _changes_download(fmt, date_from, date_to, found):
 
 
 @require_GET
+@conditional_page
 @vary_on_headers("HX-Request")
 def quotes(request):
     form = QuoteSearch(request.GET)
@@ -338,6 +344,7 @@ def _facets(found) -> dict:
 
 
 @require_GET
+@conditional_page
 def country(request, code: str):
     country = get_object_or_404(Country.objects.prefetch_related("blocs"), code=code.upper())
     positions = list(
@@ -363,6 +370,7 @@ def country(request, code: str):
 
 
 @require_GET
+@conditional_page
 def person(request, slug: str):
     person = get_object_or_404(Person.objects.select_related("country"), slug=slug)
     roles = person.roles.select_related("organization", "country").order_by("-start")
@@ -380,6 +388,7 @@ def person(request, slug: str):
 
 
 @require_GET
+@conditional_page
 @vary_on_headers("HX-Request")
 def topic(request, slug: str):
     topic = get_object_or_404(Topic.objects.prefetch_related("stances"), slug=slug)
@@ -411,6 +420,7 @@ def topic(request, slug: str):
 
 
 @require_GET
+@conditional_page
 def source(request, pk: int):
     source = get_object_or_404(Source.objects.select_related("publisher", "author"), pk=pk)
     quotes_ = (
@@ -435,6 +445,7 @@ def source(request, pk: int):
 
 
 @require_GET
+@conditional_page
 def event(request, slug: str):
     event = get_object_or_404(Event, slug=slug)
     quotes_ = (

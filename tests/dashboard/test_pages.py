@@ -297,3 +297,21 @@ def test_a_retracted_position_stays_on_the_country_page_with_its_note(client):
 
     assert "Retracted:</strong> Misread the interview." in country_page
     assert "Once conditions allow" not in matrix_page.split("Estonia")[1].split("Latvia")[0]
+
+
+def test_pages_answer_a_conditional_get_with_304_until_the_data_changes(client):
+    from apps.positions.models import Position
+
+    first = get(client, "/?bloc=baltic-states")
+    etag = first["ETag"]
+
+    again = client.get("/?bloc=baltic-states", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert "HX-Request" in again["Vary"]
+    partial = client.get(
+        "/?bloc=baltic-states", headers={"If-None-Match": etag, "HX-Request": "true"}
+    )
+    assert partial.status_code == 200
+
+    Position.objects.filter(country__code="EE").update(summary="Edited.")
+    assert client.get("/?bloc=baltic-states", headers={"If-None-Match": etag}).status_code == 200
