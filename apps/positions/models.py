@@ -167,7 +167,8 @@ class Position(TimestampedModel):
                         RangeOperators.OVERLAPS,
                     ),
                 ],
-                condition=Q(country__isnull=False),
+                # Only the published history must be seamless: drafts wait outside it.
+                condition=Q(country__isnull=False, status=Status.PUBLISHED),
                 violation_error_message="This country already has a position on this topic for that period.",
             ),
             ExclusionConstraint(
@@ -180,7 +181,7 @@ class Position(TimestampedModel):
                         RangeOperators.OVERLAPS,
                     ),
                 ],
-                condition=Q(organization__isnull=False),
+                condition=Q(organization__isnull=False, status=Status.PUBLISHED),
                 violation_error_message="This organization already has a position on this topic for that period.",
             ),
         ]

@@ -69,9 +69,10 @@ def position_check(
         if errors:
             raise ValidationError(errors)
         return
-    history = Position.objects.for_holder(country=country, organization=organization).filter(
-        topic=topic
-    )
+    if status != Status.PUBLISHED:
+        # Drafts and positions in review stay out of the published history until published.
+        return
+    history = _published_history(country, organization, topic)
     if exclude_id is not None:
         history = history.exclude(pk=exclude_id)
     same_day = history.filter(valid_from=valid_from).first()
@@ -91,6 +92,14 @@ def position_check(
                     f"end it on or before that date, or leave it empty."
                 }
             )
+
+
+def _published_history(country, organization, topic):
+    return (
+        Position.objects.published()
+        .for_holder(country=country, organization=organization)
+        .filter(topic=topic)
+    )
 
 
 def _lock_holder(country, organization) -> None:
@@ -116,7 +125,12 @@ def position_record(
     evidence=(),
     status: str = Status.DRAFT,
 ) -> Position:
-    """Record a stance from valid_from on, closing the one in force then and ending where the next begins."""
+    """Record a stance from valid_from on; return it.
+
+    A published position is fitted into the holder's published history: the one in force at
+    valid_from is closed there, and the new one ends where the next begins. Drafts and
+    positions in review wait outside that history until they are published.
+    """
     evidence = list(evidence)
     position_check(
         topic=topic,
@@ -129,17 +143,6 @@ def position_record(
         evidence=evidence,
     )
     _lock_holder(country, organization)
-    history = Position.objects.for_holder(country=country, organization=organization).filter(
-        topic=topic
-    )
-    following = history.filter(valid_from__gt=valid_from).order_by("valid_from").first()
-    if valid_to is None and following is not None:
-        valid_to = following.valid_from
-    in_force = history.as_of(valid_from).filter(valid_from__lt=valid_from).first()
-    if in_force is not None:
-        in_force.valid_to = valid_from
-        stamp(in_force, by)
-        in_force.save(update_fields=["valid_to", "updated_at", "updated_by", "version"])
     position = Position(
         country=country,
         organization=organization,
@@ -155,11 +158,50 @@ def position_record(
     )
     position.full_clean(validate_constraints=False)
     _review_check(position, previous=None, by=by)
+    if status == Status.PUBLISHED:
+        _fit_into_history(position, by)
     stamp(position, by)
     with constraint_errors(OVERLAP_CONSTRAINTS):
         position.save()
     position.evidence.set(evidence)
     return position
+
+
+def _fit_into_history(position: Position, by) -> None:
+    """Close the published position in force at valid_from, and end this one where the next
+    published one begins (unless it has its own end)."""
+    history = _published_history(position.country, position.organization, position.topic)
+    if position.pk is not None:
+        history = history.exclude(pk=position.pk)
+    following = history.filter(valid_from__gt=position.valid_from).order_by("valid_from").first()
+    if position.valid_to is None and following is not None:
+        position.valid_to = following.valid_from
+    in_force = history.as_of(position.valid_from).filter(valid_from__lt=position.valid_from).first()
+    if in_force is not None:
+        in_force.valid_to = position.valid_from
+        stamp(in_force, by)
+        in_force.save(update_fields=["valid_to", "updated_at", "updated_by", "version"])
+
+
+def _reopen_predecessor(position: Position, by) -> None:
+    """A retracted position leaves no gap: the published one it had closed runs on."""
+    predecessor = (
+        _published_history(position.country, position.organization, position.topic)
+        .exclude(pk=position.pk)
+        .filter(valid_to=position.valid_from)
+        .first()
+    )
+    if predecessor is not None:
+        following = (
+            _published_history(position.country, position.organization, position.topic)
+            .exclude(pk=position.pk)
+            .filter(valid_from__gt=predecessor.valid_from)
+            .order_by("valid_from")
+            .first()
+        )
+        predecessor.valid_to = following.valid_from if following else None
+        stamp(predecessor, by)
+        predecessor.save(update_fields=["valid_to", "updated_at", "updated_by", "version"])
 
 
 def _review_check(position: Position, *, previous: str | None, by) -> None:
@@ -199,9 +241,18 @@ def position_update(*, position: Position, by=None, evidence=None, **changes) ->
     position.full_clean(validate_constraints=False)
     previous = Position.objects.filter(pk=position.pk).values_list("status", flat=True).first()
     _review_check(position, previous=previous, by=by)
+    if previous != Status.PUBLISHED and position.status == Status.PUBLISHED:
+        _lock_holder(position.country, position.organization)
+        _fit_into_history(position, by)
+    retracting = previous == Status.PUBLISHED and position.status == Status.RETRACTED
+    if retracting:
+        _lock_holder(position.country, position.organization)
     stamp(position, by)
     with constraint_errors(OVERLAP_CONSTRAINTS):
         position.save()
+    if retracting:
+        # After the save: until then the retracted position still holds its period.
+        _reopen_predecessor(position, by)
     if evidence is not None:
         position.evidence.set(evidence_now)
     return position

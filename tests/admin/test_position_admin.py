@@ -155,12 +155,27 @@ def test_a_position_has_exactly_one_holder(as_editor, topic, country, holders):
     assert not Position.objects.exists()
 
 
-def test_an_explicit_end_that_would_overlap_is_refused_on_valid_to(as_editor, topic, country):
+@pytest.fixture
+def one_editor(settings):
+    """A one-editor deployment: the editor publishes directly, into the published history."""
+    settings.FOUR_EYES = False
+
+
+def test_an_explicit_end_that_would_overlap_is_refused_on_valid_to(
+    as_editor, topic, country, quote, one_editor
+):
     make_position(topic=topic, country=country, valid_from=D(2023, 6, 1))
 
     response = as_editor.post(
         ADD_URL,
-        payload(topic=topic, country=country, valid_from="2023-01-01", valid_to="2023-07-01"),
+        payload(
+            topic=topic,
+            country=country,
+            valid_from="2023-01-01",
+            valid_to="2023-07-01",
+            status=Status.PUBLISHED,
+            evidence=[quote],
+        ),
     )
 
     assert "would overlap the position from 01 June 2023" in form_errors(response)["valid_to"][0]
@@ -177,11 +192,21 @@ def test_an_end_before_the_start_is_refused_on_valid_to(as_editor, topic, countr
     assert not Position.objects.exists()
 
 
-def test_a_second_position_from_the_same_day_is_refused_on_valid_from(as_editor, topic, country):
+def test_a_second_position_from_the_same_day_is_refused_on_valid_from(
+    as_editor, topic, country, quote, one_editor
+):
     make_position(topic=topic, country=country, valid_from=D(2023, 6, 1))
 
     response = as_editor.post(
-        ADD_URL, payload(topic=topic, country=country, value=-1, valid_from="2023-06-01")
+        ADD_URL,
+        payload(
+            topic=topic,
+            country=country,
+            value=-1,
+            valid_from="2023-06-01",
+            status=Status.PUBLISHED,
+            evidence=[quote],
+        ),
     )
 
     assert "already has a position on Membership" in form_errors(response)["valid_from"][0]
@@ -208,10 +233,20 @@ def test_a_published_position_without_evidence_is_refused_on_evidence(as_editor,
     assert not Position.objects.exists()
 
 
-def test_positions_entered_out_of_order_fit_into_history(as_editor, topic, country):
+def test_positions_entered_out_of_order_fit_into_history(
+    as_editor, topic, country, quote, one_editor
+):
     def add(valid_from, value):
         response = as_editor.post(
-            ADD_URL, payload(topic=topic, country=country, value=value, valid_from=valid_from)
+            ADD_URL,
+            payload(
+                topic=topic,
+                country=country,
+                value=value,
+                valid_from=valid_from,
+                status=Status.PUBLISHED,
+                evidence=[quote],
+            ),
         )
         assert response.status_code == 302, response.context["adminform"].form.errors
 

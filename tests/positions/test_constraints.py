@@ -17,6 +17,7 @@ def topic(db):
 
 
 def create(**fields):
+    fields.setdefault("status", "published")
     with transaction.atomic():
         return Position.objects.create(confidence="stated", **fields)
 
@@ -85,3 +86,12 @@ def test_stance_values_run_from_minus_two_to_plus_two(topic):
     with pytest.raises(IntegrityError, match="stance_value_range"):
         with transaction.atomic():
             Stance.objects.create(topic=topic, value=3, label="Too far", definition="Out of range.")
+
+
+def test_drafts_may_overlap_the_published_history(topic):
+    country = CountryFactory()
+    stance = topic.stances.get(value=1)
+    create(country=country, topic=topic, stance=stance, valid_from=D(2023, 1, 1))
+    create(country=country, topic=topic, stance=stance, valid_from=D(2023, 6, 1), status="draft")
+
+    assert Position.objects.count() == 2

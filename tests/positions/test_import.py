@@ -132,6 +132,7 @@ def test_overlapping_positions_inside_one_file_are_refused(world):
         "position_topic": "membership",
         "position_country": "DE",
         "position_stance": "1",
+        "position_status": "published",
     }
 
     result = statements_import(rows=[{**base, "text": "One"}, {**base, "text": "Two"}])

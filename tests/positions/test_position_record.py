@@ -213,3 +213,70 @@ def test_an_update_counts_the_version_and_records_the_editor(topic, country, edi
         editor,
         "Corrected wording.",
     )
+
+
+def test_a_draft_inside_the_published_history_changes_nothing_until_published(topic, country):
+    from tests.factories import EditorFactory
+
+    author, reviewer = EditorFactory(), EditorFactory()
+    make_position(topic=topic, country=country, value=0, valid_from=D(2023, 1, 1))
+    make_position(topic=topic, country=country, value=2, valid_from=D(2023, 9, 1))
+    draft = make_position(
+        topic=topic,
+        country=country,
+        value=1,
+        valid_from=D(2023, 6, 1),
+        status=Status.DRAFT,
+        by=author,
+    )
+
+    assert history(country, topic) == [
+        (D(2023, 1, 1), D(2023, 9, 1), 0),
+        (D(2023, 6, 1), None, 1),
+        (D(2023, 9, 1), None, 2),
+    ]
+
+    position_update(position=draft, by=reviewer, status=Status.PUBLISHED)
+
+    assert history(country, topic) == [
+        (D(2023, 1, 1), D(2023, 6, 1), 0),
+        (D(2023, 6, 1), D(2023, 9, 1), 1),
+        (D(2023, 9, 1), None, 2),
+    ]
+
+
+def test_publishing_a_draft_from_the_same_day_as_a_published_one_is_refused(topic, country):
+    from tests.factories import EditorFactory
+
+    make_position(topic=topic, country=country, value=0, valid_from=D(2023, 6, 1))
+    draft = make_position(
+        topic=topic,
+        country=country,
+        value=1,
+        valid_from=D(2023, 6, 1),
+        status=Status.DRAFT,
+        by=EditorFactory(),
+    )
+
+    with pytest.raises(ValidationError) as error:
+        position_update(position=draft, by=EditorFactory(), status=Status.PUBLISHED)
+
+    assert "already has a position" in error.value.message_dict["valid_from"][0]
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT
+
+
+def test_retracting_a_position_lets_the_one_it_closed_run_on(topic, country):
+    make_position(topic=topic, country=country, value=0, valid_from=D(2023, 1, 1))
+    wrong = make_position(topic=topic, country=country, value=2, valid_from=D(2023, 6, 1))
+    make_position(topic=topic, country=country, value=1, valid_from=D(2023, 9, 1))
+
+    position_update(position=wrong, status=Status.RETRACTED, correction_note="Misquoted.")
+
+    published = list(
+        Position.objects.published()
+        .filter(country=country)
+        .order_by("valid_from")
+        .values_list("valid_from", "valid_to", "stance__value")
+    )
+    assert published == [(D(2023, 1, 1), D(2023, 9, 1), 0), (D(2023, 9, 1), None, 1)]
