@@ -23,7 +23,7 @@ class Country(TimestampedModel):
     code = models.CharField(
         max_length=2,
         unique=True,
-        validators=[RegexValidator(r"^[A-Z]{2}$", "Use an ISO 3166-1 alpha-2 code, e.g. EE.")],
+        validators=[RegexValidator(r"^[A-Z]{2}\Z", "Use an ISO 3166-1 alpha-2 code, e.g. EE.")],
         help_text="ISO 3166-1 alpha-2 code, upper case.",
     )
     name = name_field(unique=True)

@@ -1,2 +1,52 @@
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from apps.api import views
+
+
+class ApiRouter(DefaultRouter):
+    """The v1 router: no format suffixes (`?format=` instead), and a root listing matrix/
+    and changes/ beside the resources."""
+
+    include_format_suffixes = False
+
+    def get_api_root_view(self, api_urls=None):
+        names = {
+            prefix: self.routes[0].name.format(basename=basename)
+            for prefix, _viewset, basename in self.registry
+        }
+        return self.APIRootView.as_view(
+            api_root_dict={**names, "matrix": "matrix", "changes": "changes"}
+        )
+
+
+router = ApiRouter()
+router.register("countries", views.CountryViewSet, basename="country")
+router.register("blocs", views.BlocViewSet, basename="bloc")
+router.register("topics", views.TopicViewSet, basename="topic")
+router.register("organizations", views.OrganizationViewSet, basename="organization")
+router.register("people", views.PersonViewSet, basename="person")
+router.register("roles", views.RoleViewSet, basename="role")
+router.register("events", views.EventViewSet, basename="event")
+router.register("sources", views.SourceViewSet, basename="source")
+router.register("quotes", views.QuoteViewSet, basename="quote")
+router.register("positions", views.PositionViewSet, basename="position")
+
+# Swagger UI's script is served as a file (the split view), so the site's policy holds; the
+# UI sets one inline style, which this page alone may apply.
+docs_view = csp_update({"style-src": [UNSAFE_INLINE]})(
+    SpectacularSwaggerSplitView.as_view(url_name="api:schema")
+)
+
 app_name = "api"
-urlpatterns: list = []
+urlpatterns = [
+    path("v1/matrix/", views.MatrixView.as_view(), name="matrix"),
+    path("v1/changes/", views.ChangesView.as_view(), name="changes"),
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", docs_view, name="docs"),
+    re_path(r"^.*$", views.not_found, name="not-found"),
+]

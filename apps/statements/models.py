@@ -24,7 +24,7 @@ from apps.core.models import (
 )
 from apps.core.validators import reject_future
 
-LANGUAGE = RegexValidator(r"^[a-z]{2,3}$", "Use an ISO 639 language code, e.g. en.")
+LANGUAGE = RegexValidator(r"^[a-z]{2,3}\Z", "Use an ISO 639 language code, e.g. en.")
 
 
 class EventKind(models.TextChoices):

@@ -11,9 +11,7 @@ def test_five_failed_admin_logins_lock_the_username_out(client, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         client.post("/admin/login/", {"username": "ed", "password": "wrong"})
 
-    response = client.post(
-        "/admin/login/", {"username": "ed", "password": "correct horse battery"}
-    )
+    response = client.post("/admin/login/", {"username": "ed", "password": "correct horse battery"})
 
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session

@@ -273,3 +273,18 @@ def test_the_content_security_policy_blocks_nothing_the_pages_need(site, page):
     page.goto(f"{site}/topics/guarantees/")
     page.goto(f"{site}/quotes/?q=nuclear")
     assert refused == []
+
+
+def test_the_api_docs_render_under_the_content_security_policy(site, page):
+    refused = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.goto(f"{site}/api/docs/")
+
+    expect(page.get_by_text("Allied Positions API").first).to_be_visible()
+    expect(page.locator(".opblock").first).to_be_visible()
+    assert refused == []

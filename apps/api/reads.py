@@ -1,0 +1,86 @@
+"""The querysets behind each resource: the domain's queryset methods plus the prefetches the
+API's shapes need, so a page costs the same number of queries whatever its length."""
+
+from django.db.models import Prefetch
+
+from apps.actors.models import Bloc, Country, Organization, Person, Role
+from apps.api.permissions import can_see_drafts
+from apps.positions.models import Position, Stance, Topic
+from apps.statements.models import Event, Quote, Source
+
+
+def countries():
+    """Countries with their blocs' slugs."""
+    return Country.objects.prefetch_related(
+        Prefetch("blocs", queryset=Bloc.objects.order_by("slug").only("id", "slug"))
+    )
+
+
+def blocs():
+    """Blocs with their members, by name."""
+    return Bloc.objects.prefetch_related(
+        Prefetch("members", queryset=Country.objects.order_by("name").only("id", "code", "name"))
+    )
+
+
+def topics():
+    """Topics in display order, each with its scale from +2 down to −2."""
+    return Topic.objects.prefetch_related(
+        Prefetch("stances", queryset=Stance.objects.order_by("-value"))
+    ).order_by("order", "name")
+
+
+def organizations():
+    return Organization.objects.select_related("country").order_by("name")
+
+
+def people():
+    """People with their country and their roles (newest first)."""
+    roles = Role.objects.select_related("organization", "country").order_by("-start", "id")
+    return (
+        Person.objects.select_related("country")
+        .prefetch_related(Prefetch("roles", queryset=roles))
+        .order_by("name", "slug")
+    )
+
+
+def roles():
+    return Role.objects.select_related("person", "organization", "country").order_by(
+        "person__name", "-start", "id"
+    )
+
+
+def events():
+    return Event.objects.order_by("-start_date", "slug")
+
+
+def sources():
+    return Source.objects.select_related("publisher", "author").order_by("-published_on", "id")
+
+
+def quotes(user):
+    """Quotes the user may see (published, or all for editors), attributed, with topics."""
+    queryset = Quote.objects.all() if can_see_drafts(user, Quote) else Quote.objects.published()
+    return (
+        queryset.with_attribution()
+        .select_related("implied_stance__topic")
+        .prefetch_related(Prefetch("topics", queryset=Topic.objects.order_by("order", "slug")))
+    )
+
+
+def positions(user):
+    """Positions the user may see, with stance and holder, and the evidence they may see."""
+    editor = can_see_drafts(user, Position)
+    evidence = Quote.objects.all() if can_see_drafts(user, Quote) else Quote.objects.published()
+    queryset = Position.objects.all() if editor else Position.objects.published()
+    return (
+        queryset.with_stance()
+        .prefetch_related(
+            Prefetch(
+                "evidence",
+                queryset=evidence.with_attribution().order_by("-said_on", "-id"),
+                to_attr="visible_evidence",
+            )
+        )
+        .order_by("topic__order", "valid_from", "id")
+    )

@@ -1,0 +1,90 @@
+"""The number of queries a read makes does not grow with the rows it returns."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import (
+    BlocFactory,
+    CountryFactory,
+    EventFactory,
+    OrganizationFactory,
+    PersonFactory,
+    RoleFactory,
+    SourceFactory,
+    TopicFactory,
+    make_position,
+    make_quote,
+)
+
+D = datetime.date
+
+
+def grow(n):
+    """Add n of everything, linked the way the API's shapes nest them."""
+    topic = TopicFactory(slug="membership")
+    for _ in range(n):
+        country = CountryFactory()
+        BlocFactory().members.add(country)
+        TopicFactory()
+        organization = OrganizationFactory(country=country)
+        role = RoleFactory(organization=organization, country=country)
+        source = SourceFactory(publisher=organization, author=role.person)
+        EventFactory()
+        quote = make_quote(
+            speaker=role.person,
+            role=role,
+            country=country,
+            source=source,
+            topics=[topic],
+            event=EventFactory(),
+        )
+        make_position(topic=topic, country=country, evidence=[quote], valid_from=D(2023, 1, 1))
+        make_position(
+            topic=topic, country=country, evidence=[quote], value=-1, valid_from=D(2023, 6, 1)
+        )
+    PersonFactory()
+
+
+PATHS = [
+    "/api/v1/countries/",
+    "/api/v1/blocs/",
+    "/api/v1/topics/",
+    "/api/v1/organizations/",
+    "/api/v1/people/",
+    "/api/v1/roles/",
+    "/api/v1/events/",
+    "/api/v1/sources/",
+    "/api/v1/quotes/",
+    "/api/v1/quotes/?q=war&topic=membership",
+    "/api/v1/positions/",
+    "/api/v1/positions/?as_of=2023-03-01&topic=membership",
+    "/api/v1/matrix/?as_of=2023-07-01",
+    "/api/v1/matrix/?as_of=2023-07-01&topics=membership&format=csv",
+    "/api/v1/changes/?from=2023-03-01&to=2023-07-01",
+]
+
+
+def count_queries(client, path):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200, response.content
+    return len(queries), response
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("who", ["anonymous", "editor"])
+def test_queries_do_not_grow_with_rows(clients, db, path, who):
+    client = clients[who]
+    grow(2)
+    client.get(path)  # a token records its first use once; measure the steady state
+    small, first = count_queries(client, path)
+
+    grow(6)
+    large, second = count_queries(client, path)
+
+    assert len(second.content) > len(first.content)
+    assert small == large, f"{path}: {small} queries for few rows, {large} for more"
+    assert large <= 8
