@@ -31,7 +31,35 @@ class EditorFactory(UserFactory):
     @factory.post_generation
     def editors_group(self, create, extracted, **kwargs):
         if create:
-            self.groups.add(Group.objects.get(name="Editors"))
+            self.groups.add(editors_group())
+
+
+EDITORIAL_MODELS = {
+    "actors": ["country", "bloc", "organization", "person", "role"],
+    "statements": ["event", "source", "quote"],
+    "positions": ["topic", "stance", "position"],
+}
+
+
+def editors_group() -> Group:
+    """The Editors group its migration makes; made again if a transactional test's flush
+    removed it (the flush keeps permissions, recreated after it, but not migration data)."""
+    from django.contrib.auth.models import Permission
+
+    group, created = Group.objects.get_or_create(name="Editors")
+    if created:
+        codenames = [
+            f"{action}_{model}"
+            for models in EDITORIAL_MODELS.values()
+            for model in models
+            for action in ("add", "change", "view")
+        ] + ["view_possibleshift", "change_possibleshift"]
+        group.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label__in=EDITORIAL_MODELS, codename__in=codenames
+            )
+        )
+    return group
 
 
 class AdminFactory(UserFactory):

@@ -13,7 +13,7 @@ WRITERS = 12
 ATTEMPTS = 3
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_if_match_updates_are_200_or_412_and_none_is_lost(desk):
     position = desk["position"]
     path = f"/api/v1/positions/{position.pk}/"

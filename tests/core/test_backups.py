@@ -6,7 +6,7 @@ from django.core.management import call_command
 from apps.actors.models import Country
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_backup_restores_what_was_there(tmp_path, capsys):
     Country.objects.create(code="EE", name="Estonia")
 
