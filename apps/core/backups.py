@@ -34,7 +34,7 @@ def client_program(name: str) -> str:
     refuses on restore), else the one bundled with the embedded server."""
     server_major = connection.cursor().connection.info.server_version // 10000
     candidates = [
-        f"/usr/lib/postgresql/{server_major}/bin/{name}",
+        f"/usr/lib/postgresql/{server_major}/bin/{name}",  # Debian's layout for each version
         shutil.which(name),
     ]
     try:
