@@ -31,7 +31,7 @@ from apps.core.validators import clean_text_validators, reject_future
 from apps.positions.models import Conditionality, Confidence, Position, Stance, Topic
 from apps.positions.queries import Holder
 from apps.positions.services import position_record, position_update
-from apps.statements.models import Event, Quote, Source
+from apps.statements.models import QUOTE_EDITABLE_FIELDS, Event, Quote, Source
 from apps.statements.services import quote_record, quote_update, source_record, source_update
 
 # --- small nested shapes --------------------------------------------------------------------
@@ -521,25 +521,7 @@ class QuoteWriteSerializer(StrictModelSerializer):
 
     class Meta:
         model = Quote
-        fields = [
-            "text",
-            "translation",
-            "language",
-            "is_paraphrase",
-            "speaker",
-            "speaker_label",
-            "country",
-            "role",
-            "said_on",
-            "said_precision",
-            "source",
-            "channel",
-            "event",
-            "topics",
-            "implied_stance",
-            "status",
-            "correction_note",
-        ]
+        fields = QUOTE_EDITABLE_FIELDS
 
     def create(self, validated_data):
         with domain_rules():

@@ -4,16 +4,22 @@ Every insert, update and delete of a tracked model adds a row to its pghistory e
 so the newest event id of each table changes whenever anything an analyst sees changes.
 """
 
+import functools
+
 import pghistory.models
 from django.apps import apps
 from django.db import connection
 
 
-def _event_tables() -> list[str]:
-    return sorted(
-        model._meta.db_table
-        for model in apps.get_models()
-        if issubclass(model, pghistory.models.Event) and not model._meta.proxy
+@functools.cache
+def _event_tables() -> tuple[str, ...]:
+    # Computed once per process: it runs on every analyst's page view.
+    return tuple(
+        sorted(
+            model._meta.db_table
+            for model in apps.get_models()
+            if issubclass(model, pghistory.models.Event) and not model._meta.proxy
+        )
     )
 
 

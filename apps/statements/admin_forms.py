@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet, construct_instance
 
 from apps.core.admin import ServiceErrorsMixin, add_rule_errors, editable_values, refusals_for
-from apps.statements.models import Quote
+from apps.statements.models import QUOTE_EDITABLE_FIELDS, Quote
 from apps.statements.services import quote_check, quote_record, quote_update
 
 # The fields quote_check reads: while one of them is itself invalid, the rules wait.
@@ -24,25 +24,7 @@ class QuoteAdminForm(ServiceErrorsMixin, forms.ModelForm):
 
     class Meta:
         model = Quote
-        fields = [
-            "text",
-            "translation",
-            "language",
-            "is_paraphrase",
-            "speaker",
-            "speaker_label",
-            "country",
-            "role",
-            "said_on",
-            "said_precision",
-            "source",
-            "channel",
-            "event",
-            "topics",
-            "implied_stance",
-            "status",
-            "correction_note",
-        ]
+        fields = QUOTE_EDITABLE_FIELDS
 
     def clean(self):
         cleaned_data = super().clean()

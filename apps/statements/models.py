@@ -271,6 +271,28 @@ class Quote(TimestampedModel):
         return line + (f". {source.url}" if source.url else ".")
 
 
+# What an editor enters for a quote, in the admin form and in an API body alike.
+QUOTE_EDITABLE_FIELDS = [
+    "text",
+    "translation",
+    "language",
+    "is_paraphrase",
+    "speaker",
+    "speaker_label",
+    "country",
+    "role",
+    "said_on",
+    "said_precision",
+    "source",
+    "channel",
+    "event",
+    "topics",
+    "implied_stance",
+    "status",
+    "correction_note",
+]
+
+
 @pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent())
 class QuoteTopic(Quote.topics.through):
     """A quote's topic link, tracked so that its history is kept."""
