@@ -89,7 +89,7 @@ migrations-check: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 lock: | $(UV)
-	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+	$(UV) pip compile pyproject.toml --extra dev --extra bench --generate-hashes --python-version 3.11 \
 		-o requirements.lock
 
 # --- embedded PostgreSQL ---------------------------------------------------------------
