@@ -42,6 +42,17 @@ def _plain_static_storage(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Pages, the API's matrix and throttling counts live in the cache: each test starts
+    # without what an earlier one left (its rows are rolled back, its cache entries are not).
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def editor(db):
     from tests.factories import EditorFactory

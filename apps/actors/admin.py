@@ -1,7 +1,8 @@
 """Editors' admin for who: countries, blocs, organizations, people and their roles."""
 
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from apps.actors.models import Bloc, Country, Organization, Person, Role
 from apps.core.admin import EditorialAdmin
@@ -54,7 +55,7 @@ class RoleInline(admin.TabularInline):
 @admin.register(Person)
 class PersonAdmin(EditorialAdmin):
     list_display = ["name", "slug", "country", "role_count"]
-    list_filter = [("country", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["country"]
     search_fields = ["name", "slug"]
     list_select_related = ["country"]
     ordering = ["name"]  # explicit: an annotated queryset drops Meta.ordering
@@ -63,7 +64,19 @@ class PersonAdmin(EditorialAdmin):
     inlines = [RoleInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(role_count=Count("roles"))
+        # A correlated count for the rows shown, not a join grouping every role.
+        roles = (
+            Role.objects.filter(person=OuterRef("pk"))
+            .order_by()
+            .values("person")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(role_count=Coalesce(Subquery(roles, output_field=IntegerField()), 0))
+        )
 
     @admin.display(description="Roles", ordering="role_count")
     def role_count(self, person) -> int:

@@ -1,12 +1,20 @@
 """Who: countries, blocs, organizations, people and their dated roles."""
 
 import pghistory
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 from apps.core.models import TimestampedModel, long_text_field, name_field
 from apps.core.validators import reject_future
+
+
+def trigram_index(field: str, name: str) -> GinIndex:
+    """A trigram index on UPPER(field): what icontains (admin search, autocomplete and the
+    API's `search`) compiles to on PostgreSQL, so a substring search needs no full scan."""
+    return GinIndex(OpClass(Upper(field), name="gin_trgm_ops"), name=name)
 
 
 class CountryQuerySet(models.QuerySet):
@@ -37,6 +45,7 @@ class Country(TimestampedModel):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "countries"
+        indexes = [trigram_index("name", "country_name_trgm")]
         constraints = [
             models.CheckConstraint(condition=Q(code__regex=r"^[A-Z]{2}$"), name="country_code_iso2")
         ]
@@ -82,6 +91,7 @@ class Organization(TimestampedModel):
 
     class Meta:
         ordering = ["name"]
+        indexes = [trigram_index("name", "organization_name_trgm")]
 
     def __str__(self) -> str:
         return self.name
@@ -99,6 +109,7 @@ class Person(TimestampedModel):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "people"
+        indexes = [trigram_index("name", "person_name_trgm")]
 
     def __str__(self) -> str:
         return self.name
@@ -131,6 +142,7 @@ class Role(TimestampedModel):
 
     class Meta:
         ordering = ["person__name", "-start"]
+        indexes = [trigram_index("title", "role_title_trgm")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(start__isnull=True)

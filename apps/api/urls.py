@@ -1,7 +1,7 @@
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from apps.api import views
@@ -46,7 +46,7 @@ urlpatterns = [
     path("v1/matrix/", views.MatrixView.as_view(), name="matrix"),
     path("v1/changes/", views.ChangesView.as_view(), name="changes"),
     path("v1/", include(router.urls)),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", views.SchemaView.as_view(), name="schema"),
     path("docs/", docs_view, name="docs"),
     re_path(r"^.*$", views.not_found, name="not-found"),
 ]

@@ -1,5 +1,8 @@
 """/api/v1/: every resource readable by anyone, editable by editors, deletable by administrators."""
 
+import hashlib
+
+from django.core.cache import cache
 from django.db import transaction
 from django.http import JsonResponse
 from django.urls import Resolver404, resolve
@@ -7,6 +10,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import MethodNotAllowed, NotFound, ValidationError
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
@@ -20,6 +24,7 @@ from apps.api.fields import QUERY_VALUE_MAX, SLUG_MAX
 from apps.api.pagination import QuoteCursorPagination
 from apps.api.params import ChangesParams, MatrixParams
 from apps.api.renderers import CSVRenderer
+from apps.core.versions import data_version
 from apps.positions.queries import build_changes, build_matrix
 
 # Free text may be empty (no words). Anything else given empty is no date, number, code,
@@ -292,6 +297,22 @@ class ComputedView(ApiViewMixin, APIView):
         return True
 
 
+# The matrix and the change list are the same for every client: their serialized data is kept
+# for this long, keyed by the data version, so an edit shows at once.
+COMPUTED_TTL = 300
+
+
+def computed(name: str, parts, build):
+    """Return build()'s data from the cache, keyed by the data version and the parameters."""
+    raw = "|".join([name, data_version(), *(str(part) for part in parts)])
+    key = "api-computed:" + hashlib.sha256(raw.encode()).hexdigest()
+    data = cache.get(key)
+    if data is None:
+        data = build()
+        cache.set(key, data, COMPUTED_TTL)
+    return data
+
+
 class MatrixView(ComputedView):
     """Allies (and NATO) × topics on a date: the stance in force in each cell, or null.
 
@@ -305,15 +326,21 @@ class MatrixView(ComputedView):
         params.is_valid(raise_exception=True)
         options = params.validated_data
         as_of = options.get("as_of") or timezone.localdate()
-        topics, rows = build_matrix(
-            as_of=as_of,
-            topics=options.get("topics") or None,
-            bloc=options.get("bloc"),
-            country_codes=[c.code for c in options.get("countries") or []] or None,
-            nato_only=options.get("nato", False),
-        )
-        data = serializers.MatrixSerializer({"as_of": as_of, "topics": topics, "rows": rows}).data
-        return Response(data)
+        topic_list = options.get("topics") or None
+        bloc = options.get("bloc")
+        codes = [c.code for c in options.get("countries") or []] or None
+        nato = options.get("nato", False)
+
+        def build():
+            topics, rows = build_matrix(
+                as_of=as_of, topics=topic_list, bloc=bloc, country_codes=codes, nato_only=nato
+            )
+            matrix = {"as_of": as_of, "topics": topics, "rows": rows}
+            return serializers.MatrixSerializer(matrix).data
+
+        slugs = [t.slug for t in topic_list] if topic_list else None
+        parts = [as_of, slugs, bloc.slug if bloc else None, codes, nato]
+        return Response(computed("matrix", parts, build))
 
 
 class ChangesView(ComputedView):
@@ -327,17 +354,42 @@ class ChangesView(ComputedView):
         params = ChangesParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         options = params.validated_data
+        date_from = options["from"]
         date_to = options.get("to") or timezone.localdate()
-        entries = build_changes(
-            date_from=options["from"],
-            date_to=date_to,
-            topics=options.get("topics") or None,
-            country_codes=[c.code for c in options.get("countries") or []] or None,
+        topic_list = options.get("topics") or None
+        codes = [c.code for c in options.get("countries") or []] or None
+
+        def build():
+            entries = build_changes(
+                date_from=date_from, date_to=date_to, topics=topic_list, country_codes=codes
+            )
+            changes = {"from": date_from, "to": date_to, "entries": entries}
+            return serializers.ChangesSerializer(changes).data
+
+        slugs = [t.slug for t in topic_list] if topic_list else None
+        return Response(computed("changes", [date_from, date_to, slugs, codes], build))
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema. Generating it reads the reference data its enumerations list (some
+    thirty queries), so it is generated once per data version and process, then reused."""
+
+    _generated: dict = {}
+
+    def _get_schema_response(self, request):
+        version = self.api_version or request.version or self._get_version_parameter(request)
+        key = (data_version(), version, request.GET.get("lang"))
+        data = self._generated.get(key)
+        if data is None:
+            generator = self.generator_class(
+                urlconf=self.urlconf, api_version=version, patterns=self.patterns
+            )
+            data = generator.get_schema(request=request, public=self.serve_public)
+            type(self)._generated = {key: data}  # only the current version is kept
+        filename = self._get_filename(request, version)
+        return Response(
+            data=data, headers={"Content-Disposition": f'inline; filename="{filename}"'}
         )
-        data = serializers.ChangesSerializer(
-            {"from": options["from"], "to": date_to, "entries": entries}
-        ).data
-        return Response(data)
 
 
 @csrf_exempt

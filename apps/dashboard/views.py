@@ -1,9 +1,12 @@
 """The analysts' pages. One URL serves the full page or, for htmx, only the partial."""
 
 import datetime
+import functools
 
-from django.db.models import Count, Q
-from django.db.models.functions import ExtractYear
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import prefetch_related_objects
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -12,14 +15,26 @@ from django.views.decorators.vary import vary_on_headers
 
 from apps.actors.models import Country, Person
 from apps.dashboard import exports
-from apps.dashboard.caching import conditional_page
+from apps.dashboard.caching import conditional_page, page_etag
 from apps.dashboard.forms import ChangesFilter, CompareFilter, MatrixFilter, QuoteSearch
 from apps.dashboard.maps import stance_map
 from apps.positions.models import Position, Topic
-from apps.positions.queries import build_changes, build_matrix, published_evidence
+from apps.positions.queries import build_changes, build_matrix, in_force, published_evidence
 from apps.statements.models import Event, Quote, Source
 
 QUOTES_PER_PAGE = 20
+# A detail page (person, source, event) lists at most this many quotes, newest first; the
+# quote search pages through the rest.
+QUOTES_ON_DETAIL = 100
+# The as-of control offers the eve of this many of the latest summits and ministerials.
+PRESETS = 24
+# Counting all matches of a broad search costs a scan of the whole table: beyond this many
+# the page says "1000+".
+TOTAL_CAP = 1_000
+# Facets count the newest matches up to this many: exact for a narrow search, a sample of
+# the newest for a broad one (the page says so). Each facet shows its largest values.
+FACET_WINDOW = 500
+FACET_SIZE = 10
 
 
 def render(request, template: str, partial: str, context: dict, status: int = 200):
@@ -28,10 +43,53 @@ def render(request, template: str, partial: str, context: dict, status: int = 20
     return TemplateResponse(request, name, context, status=status)
 
 
+PAGE_TTL = 300
+
+
+def cached_for_anonymous(view):
+    """Keep a rendered page for anonymous readers, keyed like its ETag (data version, full
+    address, page or partial, today's date), so an edit shows at once. Signed-in readers, and
+    any page that sets a cookie or carries a per-request nonce, are rendered every time."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        anonymous = not request.COOKIES and not request.user.is_authenticated
+        if not anonymous:
+            return view(request, *args, **kwargs)
+        boosted = "boosted" if request.headers.get("HX-Boosted") else ""
+        key = f"page:{page_etag(request, *args, **kwargs)}:{boosted}"
+        kept = cache.get(key)
+        if kept is not None:
+            content, content_type, disposition = kept
+            response = HttpResponse(content, content_type=content_type)
+            if disposition:
+                response["Content-Disposition"] = disposition
+            return response
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+        if (
+            response.status_code == 200
+            and not response.cookies
+            and not getattr(response, "streaming", False)
+            and b"nonce=" not in response.content
+        ):
+            kept = (
+                response.content,
+                response["Content-Type"],
+                response.get("Content-Disposition", ""),
+            )
+            cache.set(key, kept, PAGE_TTL)
+        return response
+
+    return wrapper
+
+
 def event_presets():
     """Named dates for the as-of control: the eve and the end of each summit."""
     presets = []
-    for event in Event.objects.filter(kind__in=["summit", "ministerial"]).order_by("-start_date"):
+    latest = Event.objects.filter(kind__in=["summit", "ministerial"]).order_by("-start_date")
+    for event in latest[:PRESETS]:
         presets.append((event.start_date - datetime.timedelta(days=1), f"Eve of {event.name}"))
     return presets
 
@@ -43,6 +101,7 @@ def _status_for(form) -> int:
 @require_GET
 @conditional_page
 @vary_on_headers("HX-Request")
+@cached_for_anonymous
 def matrix(request):
     form = MatrixFilter(request.GET)
     topics, rows = [], []
@@ -119,6 +178,7 @@ def _matrix_download(fmt, as_of, topics, rows):
 @require_GET
 @conditional_page
 @vary_on_headers("HX-Request")
+@cached_for_anonymous
 def position_evidence(request, pk: int):
     position = get_object_or_404(
         Position.objects.published().with_stance().prefetch_related(published_evidence()), pk=pk
@@ -130,6 +190,7 @@ def position_evidence(request, pk: int):
 @require_GET
 @conditional_page
 @vary_on_headers("HX-Request")
+@cached_for_anonymous
 def compare(request):
     form = CompareFilter(request.GET)
     context = {"form": form, "columns": [], "topics": []}
@@ -141,7 +202,6 @@ def compare(request):
             Position.objects.published()
             .filter(country__in=countries, valid_from__lte=data["as_of"])
             .with_stance()
-            .prefetch_related(published_evidence())
             .order_by("valid_from")
         )
         columns = []
@@ -160,6 +220,9 @@ def compare(request):
                 )
                 by_topic.append({"topic": topic, "current": current, "history": history})
             columns.append({"country": country, "topics": by_topic})
+        # Only the stance in force shows its quotes: fetch those alone (one query).
+        current = [e["current"] for c in columns for e in c["topics"] if e["current"]]
+        prefetch_related_objects(current, published_evidence())
         context.update(columns=columns, topics=topics, as_of=data["as_of"])
         fmt = exports.wanted_format(request)
         if fmt:
@@ -205,6 +268,7 @@ def _compare_download(fmt, as_of, columns):
 @require_GET
 @conditional_page
 @vary_on_headers("HX-Request")
+@cached_for_anonymous
 def changes(request):
     form = ChangesFilter(request.GET)
     context = {"form": form, "changes": [], "events": Event.objects.order_by("-start_date")}
@@ -267,6 +331,7 @@ def _changes_download(fmt, date_from, date_to, found):
 @require_GET
 @conditional_page
 @vary_on_headers("HX-Request")
+@cached_for_anonymous
 def quotes(request):
     form = QuoteSearch(request.GET)
     context = {"form": form, "quotes": [], "facets": {}, "next_cursor": None}
@@ -294,14 +359,25 @@ def quotes(request):
         if has_next:
             last = rows[-1]
             context["next_cursor"] = f"{last.said_on.isoformat()}_{last.pk}"
-        context.update(quotes=rows, facets=_facets(found), total=found.count())
+        total = _capped_count(found, TOTAL_CAP)
+        context.update(
+            quotes=rows,
+            facets=_facets(found),
+            total=min(total, TOTAL_CAP),
+            total_capped=total > TOTAL_CAP,
+            facet_window=FACET_WINDOW if total > FACET_WINDOW else None,
+        )
     return render(request, "dashboard/quote_list.html", "quote-results", context, _status_for(form))
 
 
 def _filtered_quotes(data):
     found = Quote.objects.published().search(data["q"])
     if data["country"]:
-        found = found.filter(country__code=data["country"])
+        # The country's id as a literal (not a join or subquery): PostgreSQL then knows from
+        # its statistics how many quotes the country has, and reads quote_country_feed in
+        # order when that pays.
+        country = Country.objects.filter(code=data["country"]).values_list("pk", flat=True)
+        found = found.filter(country_id=country.first())
     if data["topic"]:
         found = found.filter(topics=data["topic"])
     if data["speaker"]:
@@ -315,36 +391,78 @@ def _filtered_quotes(data):
     return found
 
 
+def _capped_count(queryset, cap: int) -> int:
+    """Count the rows up to cap + 1: a broad search costs no more than a narrow one."""
+    return queryset.order_by().values("pk")[: cap + 1].count()
+
+
+# Each facet counts per id over the window, keeps its largest values, and only then looks up
+# their names: a handful of primary-key reads, not a join with every person or source.
+FACET_SQL = """
+WITH hits AS MATERIALIZED ({window})
+SELECT 'country', c.code, c.name, b.n FROM (
+  SELECT country_id AS id, count(*) AS n FROM hits WHERE country_id IS NOT NULL
+  GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {size}) b JOIN actors_country c ON c.id = b.id
+UNION ALL
+SELECT 'topic', t.slug, t.name, b.n FROM (
+  SELECT qt.topic_id AS id, count(*) AS n FROM hits h
+  JOIN statements_quote_topics qt ON qt.quote_id = h.id
+  GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {size}) b JOIN positions_topic t ON t.id = b.id
+UNION ALL
+SELECT 'speaker', p.slug, p.name, b.n FROM (
+  SELECT speaker_id AS id, count(*) AS n FROM hits WHERE speaker_id IS NOT NULL
+  GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {size}) b JOIN actors_person p ON p.id = b.id
+UNION ALL
+SELECT 'source', s.id::text, s.title, b.n FROM (
+  SELECT source_id AS id, count(*) AS n FROM hits
+  GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {size}) b JOIN statements_source s ON s.id = b.id
+UNION ALL
+SELECT 'year', EXTRACT(YEAR FROM said_on)::int::text, NULL, count(*) FROM hits GROUP BY 2
+UNION ALL
+SELECT 'anonymous', (speaker_id IS NULL)::text, NULL, count(*) FROM hits GROUP BY 2
+"""
+
+FACET_KEYS = {
+    "country": ("country__code", "country__name"),
+    "topic": ("topics__slug", "topics__name"),
+    "speaker": ("speaker__slug", "speaker__name"),
+    "source": ("source__id", "source__title"),
+}
+
+
 def _facets(found) -> dict:
-    """Counts per country, topic, speaker, source, year and anonymity: one query each."""
-
-    def counted(*fields, key):
-        return list(
-            found.values(*fields).annotate(n=Count("id", distinct=True)).order_by("-n", key)
-        )
-
-    return {
-        "country": counted("country__code", "country__name", key="country__name"),
-        "topic": counted("topics__slug", "topics__name", key="topics__name"),
-        "speaker": counted("speaker__slug", "speaker__name", key="speaker__name"),
-        "source": counted("source__id", "source__title", key="source__title"),
-        "year": list(
-            found.annotate(year=ExtractYear("said_on"))
-            .values("year")
-            .annotate(n=Count("id"))
-            .order_by("-year")
-        ),
-        "anonymous": list(
-            found.annotate(anonymous=Q(speaker__isnull=True))
-            .values("anonymous")
-            .annotate(n=Count("id"))
-            .order_by("anonymous")
-        ),
-    }
+    """Counts per country, topic, speaker, source, year and anonymity, in one query over the
+    newest FACET_WINDOW matches (all of them when there are fewer)."""
+    window = (
+        found.order_by("-said_on", "-id")
+        .values("id", "country_id", "speaker_id", "source_id", "said_on")[:FACET_WINDOW]
+        .query
+    )
+    sql, params = window.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(FACET_SQL.format(window=sql, size=int(FACET_SIZE)), params)
+        found_rows = cursor.fetchall()
+    facets: dict = {name: [] for name in (*FACET_KEYS, "year", "anonymous")}
+    for facet, value, name, n in found_rows:
+        if facet in FACET_KEYS:
+            key, label = FACET_KEYS[facet]
+            facets[facet].append(
+                {key: int(value) if facet == "source" else value, label: name, "n": n}
+            )
+        elif facet == "year":
+            facets["year"].append({"year": int(value), "n": n})
+        else:
+            facets["anonymous"].append({"anonymous": value == "true", "n": n})
+    for facet, (_key, label) in FACET_KEYS.items():
+        facets[facet].sort(key=lambda item: (-item["n"], item[label]))
+    facets["year"].sort(key=lambda item: -item["year"])
+    facets["anonymous"].sort(key=lambda item: item["anonymous"])
+    return facets
 
 
 @require_GET
 @conditional_page
+@cached_for_anonymous
 def country(request, code: str):
     country = get_object_or_404(Country.objects.prefetch_related("blocs"), code=code.upper())
     positions = list(
@@ -371,6 +489,7 @@ def country(request, code: str):
 
 @require_GET
 @conditional_page
+@cached_for_anonymous
 def person(request, slug: str):
     person = get_object_or_404(Person.objects.select_related("country"), slug=slug)
     roles = person.roles.select_related("organization", "country").order_by("-start")
@@ -378,7 +497,7 @@ def person(request, slug: str):
         Quote.objects.published()
         .filter(speaker=person)
         .with_attribution()
-        .order_by("-said_on", "-id")
+        .order_by("-said_on", "-id")[:QUOTES_ON_DETAIL]
     )
     return TemplateResponse(
         request,
@@ -390,13 +509,13 @@ def person(request, slug: str):
 @require_GET
 @conditional_page
 @vary_on_headers("HX-Request")
+@cached_for_anonymous
 def topic(request, slug: str):
     topic = get_object_or_404(Topic.objects.prefetch_related("stances"), slug=slug)
     form = MatrixFilter(request.GET)
     as_of = form.cleaned_data["as_of"] if form.is_valid() else timezone.localdate()
     positions = list(
-        Position.objects.published()
-        .as_of(as_of)
+        in_force(Position.objects.published(), as_of)
         .filter(topic=topic)
         .with_stance()
         .order_by("-stance__value", "country__name", "organization__name")
@@ -421,6 +540,7 @@ def topic(request, slug: str):
 
 @require_GET
 @conditional_page
+@cached_for_anonymous
 def source(request, pk: int):
     source = get_object_or_404(Source.objects.select_related("publisher", "author"), pk=pk)
     quotes_ = (
@@ -428,7 +548,7 @@ def source(request, pk: int):
         .filter(source=source)
         .with_attribution()
         .prefetch_related("topics")
-        .order_by("-said_on", "id")
+        .order_by("-said_on", "id")[:QUOTES_ON_DETAIL]
     )
     positions = (
         Position.objects.published()
@@ -446,10 +566,14 @@ def source(request, pk: int):
 
 @require_GET
 @conditional_page
+@cached_for_anonymous
 def event(request, slug: str):
     event = get_object_or_404(Event, slug=slug)
     quotes_ = (
-        Quote.objects.published().filter(event=event).with_attribution().order_by("-said_on", "-id")
+        Quote.objects.published()
+        .filter(event=event)
+        .with_attribution()
+        .order_by("-said_on", "-id")[:QUOTES_ON_DETAIL]
     )
     eve = event.start_date - datetime.timedelta(days=1)
     return TemplateResponse(

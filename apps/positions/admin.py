@@ -13,6 +13,7 @@ from apps.positions.admin_forms import PositionAdminForm
 from apps.positions.admin_views import review_queue, statements_import_view
 from apps.positions.models import Position, PossibleShift, Stance, Topic
 from apps.positions.services import position_record, position_update, shift_resolve
+from apps.statements.admin import count_of
 
 
 class StanceInline(admin.TabularInline):
@@ -87,7 +88,6 @@ class PositionAdmin(EditorialAdmin):
     ordering = ["topic__order", "valid_from"]  # explicit: an annotated queryset drops Meta.ordering
     autocomplete_fields = ["country", "organization", "topic", "evidence"]
     readonly_fields = ["stance_scales"]
-    date_hierarchy = "valid_from"
     fieldsets = [
         ("Holder: a country or an organization", {"fields": [("country", "organization")]}),
         (
@@ -134,7 +134,7 @@ class PositionAdmin(EditorialAdmin):
             .get_queryset(request)
             .with_stance()
             .select_related("stance__topic")
-            .annotate(evidence_count=Count("evidence"))
+            .annotate(evidence_count=count_of(Position.evidence.through, "position"))
         )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

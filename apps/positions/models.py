@@ -4,6 +4,7 @@ import pghistory
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
+from django.contrib.postgres.indexes import GistIndex
 from django.db import models
 from django.db.models import Q
 
@@ -143,7 +144,23 @@ class Position(TimestampedModel):
     class Meta:
         ordering = ["topic__order", "valid_from"]
         indexes = [
-            models.Index(fields=["topic", "status", "valid_from"], name="position_topic_time")
+            models.Index(fields=["topic", "status", "valid_from"], name="position_topic_time"),
+            # One holder's history, topic by topic (country and compare pages, feeds).
+            models.Index(
+                fields=["country", "topic", "status", "valid_from"], name="position_country_time"
+            ),
+            models.Index(
+                fields=["organization", "topic", "status", "valid_from"],
+                name="position_organization_time",
+            ),
+            models.Index(fields=["status", "-valid_from", "-updated_at"], name="position_feed"),
+            # The published positions in force on a day (the matrix, the change list):
+            # `in_force(day)` finds them through this index, whatever the length of history.
+            GistIndex(
+                DateRange("valid_from", "valid_to", RangeBoundary()),
+                name="position_in_force",
+                condition=Q(status=Status.PUBLISHED),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

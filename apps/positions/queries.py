@@ -6,11 +6,12 @@ Each is shaped as a fixed number of SQL queries, whatever the number of rows.
 import dataclasses
 import datetime
 
-from django.db.models import Count, Prefetch, Q
+from django.contrib.postgres.fields import RangeBoundary
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 
 from apps.actors.models import Country, Organization
 from apps.core.models import Status
-from apps.positions.models import Position, Topic
+from apps.positions.models import DateRange, Position, Topic
 from apps.statements.models import Quote
 
 
@@ -45,13 +46,48 @@ def published_evidence():
     )
 
 
+# Columns a matrix cell never shows: not fetched (nor their timestamps parsed), a thousand
+# cells at a time. Anything that needs one of them must not read it from a matrix cell.
+MATRIX_UNUSED = [
+    "created_at",
+    "updated_at",
+    "summary",
+    "conditionality_note",
+    "correction_note",
+    "stance__created_at",
+    "stance__updated_at",
+    "topic__created_at",
+    "topic__updated_at",
+    "topic__description",
+    "country__created_at",
+    "country__updated_at",
+    "organization__created_at",
+    "organization__updated_at",
+]
+
+
+def in_force(positions, *days: datetime.date):
+    """Narrow published positions to those in force on any of the days.
+
+    The same rule as ``PositionQuerySet.as_of`` (valid_from <= day < valid_to, or open),
+    written as a range containment so that PostgreSQL answers it from the `position_in_force`
+    GiST index: a few hundred rows read, however long the histories grow.
+    """
+    condition = Q()
+    for day in days:
+        condition |= Q(period__contains=day)
+    return positions.alias(period=DateRange("valid_from", "valid_to", RangeBoundary())).filter(
+        condition
+    )
+
+
 def matrix_positions(as_of: datetime.date, topics, *, country_codes=None, bloc=None):
     """Return published positions in force on as_of, with stance and evidence count."""
     positions = (
-        Position.objects.published()
-        .as_of(as_of)
+        in_force(Position.objects.published(), as_of)
         .filter(topic__in=topics)
         .with_stance()
+        .defer(*MATRIX_UNUSED)
         .annotate(evidence_count=Count("evidence", filter=Q(evidence__status=Status.PUBLISHED)))
     )
     if country_codes:
@@ -135,18 +171,12 @@ def build_changes(
 ) -> list[Change]:
     """Return who moved between two dates: stance changes, new and ended positions.
 
-    Two queries: positions in force on either date, and their published evidence.
+    Two queries: positions in force on either date, then the published evidence of the
+    positions that moved (and only those).
     """
     positions = (
-        Position.objects.published()
-        .filter(
-            Q(valid_from__lte=date_from, valid_to__isnull=True)
-            | Q(valid_from__lte=date_from, valid_to__gt=date_from)
-            | Q(valid_from__lte=date_to, valid_to__isnull=True)
-            | Q(valid_from__lte=date_to, valid_to__gt=date_to)
-        )
+        in_force(Position.objects.published(), date_from, date_to)
         .with_stance()
-        .prefetch_related(published_evidence())
         .order_by("valid_from")
     )
     if topics is not None:
@@ -168,6 +198,7 @@ def build_changes(
             continue
         topic = (new or old).topic
         changes.append(Change(key[0], topic, old, new))
+    prefetch_related_objects([c.after or c.before for c in changes], published_evidence())
     changes.sort(key=lambda c: (c.holder.type != "organization", c.holder.name, c.topic.order))
     return changes
 

@@ -13,7 +13,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
-from apps.actors.models import Country, Organization, Person, Role
+from apps.actors.models import Country, Organization, Person, Role, trigram_index
 from apps.core.models import (
     DatePrecision,
     Status,
@@ -48,6 +48,7 @@ class Event(TimestampedModel):
 
     class Meta:
         ordering = ["-start_date"]
+        indexes = [trigram_index("name", "event_name_trgm")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
@@ -96,6 +97,10 @@ class Source(TimestampedModel):
 
     class Meta:
         ordering = ["-published_on", "title"]
+        indexes = [
+            trigram_index("title", "source_title_trgm"),
+            models.Index(fields=["-published_on", "id"], name="source_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.published_display})"
@@ -228,6 +233,18 @@ class Quote(TimestampedModel):
         indexes = [
             GinIndex(fields=["search_vector"], name="quote_search_gin"),
             models.Index(fields=["status", "-said_on", "-id"], name="quote_feed"),
+            # Every status, newest first: the editors' changelist.
+            models.Index(fields=["-said_on", "-id"], name="quote_newest"),
+            # Newest first within one country, speaker, source or event: a filtered page
+            # reads its rows in index order and stops after one page.
+            models.Index(
+                fields=["country", "status", "-said_on", "-id"], name="quote_country_feed"
+            ),
+            models.Index(
+                fields=["speaker", "status", "-said_on", "-id"], name="quote_speaker_feed"
+            ),
+            models.Index(fields=["source", "status", "-said_on", "-id"], name="quote_source_feed"),
+            models.Index(fields=["event", "status", "-said_on", "-id"], name="quote_event_feed"),
         ]
         constraints = [
             models.CheckConstraint(
