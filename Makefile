@@ -22,7 +22,7 @@ help:
 	@echo "make migrations-check  fail if models changed without a migration"
 	@echo "make lock              regenerate requirements.lock from pyproject.toml"
 	@echo "make stop-db           stop the embedded PostgreSQL server"
-	@echo "make bench             requests/s and latency of the hot pages (gunicorn, loopback)"
+	@echo "make bench             load test on synthetic xl data, side by side with Datasette (var/bench/latest.json)"
 	@echo "make backup            pg_dump (custom format) into var/backups/"
 	@echo "make restore FILE=…    restore a backup made by make backup"
 	@echo "make superuser         create an administrator"
@@ -120,7 +120,8 @@ restore: install
 
 # --- benchmark (never in CI) -----------------------------------------------------------
 
+# Synthetic data (default xl) in its own database, filled once; gunicorn with production
+# settings and Datasette on the same data, driven by wrk. BENCH_ARGS="--scale small" to try.
 bench: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_seed
-	STATICFILES_BACKEND=django.contrib.staticfiles.storage.StaticFilesStorage $(PY) bin/bench.py
+	@command -v wrk >/dev/null 2>&1 || { apt-get update && apt-get install -y wrk; }
+	$(PY) bin/bench.py $(BENCH_ARGS)
