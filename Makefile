@@ -23,6 +23,7 @@ help:
 	@echo "make lock              regenerate requirements.lock from pyproject.toml"
 	@echo "make stop-db           stop the embedded PostgreSQL server"
 	@echo "make bench             load test on synthetic xl data, side by side with Datasette (var/bench/latest.json)"
+	@echo "make lighthouse        Lighthouse performance and accessibility of the main pages (var/lighthouse/)"
 	@echo "make backup            pg_dump (custom format) into var/backups/"
 	@echo "make restore FILE=…    restore a backup made by make backup"
 	@echo "make superuser         create an administrator"
@@ -125,3 +126,12 @@ restore: install
 bench: install
 	@command -v wrk >/dev/null 2>&1 || { apt-get update && apt-get install -y wrk; }
 	$(PY) bin/bench.py $(BENCH_ARGS)
+
+# --- Lighthouse (never in CI) ----------------------------------------------------------
+
+# Lighthouse 12.8 through npx (kept out of package.json, which CI installs) with Debian's
+# Chromium, on gunicorn with production settings and a seeded allied_lighthouse database.
+# Reports in var/lighthouse/; fails if a page misses its targets.
+.PHONY: lighthouse
+lighthouse: install install-browser
+	$(PY) bin/lighthouse.py $(LIGHTHOUSE_ARGS)
