@@ -12,7 +12,7 @@ PG_DIR := $(CURDIR)/var/postgres
 .DEFAULT_GOAL := help
 
 .PHONY: help install run test install-browser test-browser lint fmt migrations-check \
-	lock stop-db superuser editor backup restore bench
+	check-deploy lock stop-db superuser editor backup restore bench
 
 help:
 	@echo "make run               install, migrate, seed, serve http://127.0.0.1:8000/ (DEBUG=true)"
@@ -20,6 +20,7 @@ help:
 	@echo "make test-browser      the Chromium tests (pytest -m browser); installs chromium and axe-core if missing"
 	@echo "make lint | fmt        ruff check + format check | apply fixes and format"
 	@echo "make migrations-check  fail if models changed without a migration"
+	@echo "make check-deploy      Django's deployment checks (check --deploy) with production settings"
 	@echo "make lock              regenerate requirements.lock from pyproject.toml"
 	@echo "make stop-db           stop the embedded PostgreSQL server"
 	@echo "make bench             load test on synthetic xl data, side by side with Datasette (var/bench/latest.json)"
@@ -88,6 +89,15 @@ fmt: install
 
 migrations-check: install
 	$(PY) manage.py makemigrations --check --dry-run
+
+# Production settings (PRODUCTION=true) from the environment where set, else stand-ins:
+# a random SECRET_KEY, and a DATABASE_URL the check never connects to.
+check-deploy: install
+	PRODUCTION=true DEBUG=false \
+	SECRET_KEY="$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}" \
+	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-positions.example.org}" \
+	DATABASE_URL="$${DATABASE_URL:-postgresql://check@localhost/check}" \
+	$(PY) manage.py check --deploy --fail-level WARNING
 
 lock: | $(UV)
 	$(UV) pip compile pyproject.toml --extra dev --extra bench --generate-hashes --python-version 3.11 \

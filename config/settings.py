@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from config.database import database_config
+from config.security import transport_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -21,10 +22,15 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+# PRODUCTION=true: served over HTTPS to the world. It turns on HTTPS redirection, HSTS,
+# secure cookies and JSON logs, and refuses to start with DEBUG or without a SECRET_KEY.
+PRODUCTION = env_bool("PRODUCTION", False)
 DEBUG = env_bool("DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be false in production (PRODUCTION=true).")
 _LOCAL_SECRET = "local-only-insecure-secret-key-never-use-in-production"
-SECRET_KEY = os.environ.get("SECRET_KEY", _LOCAL_SECRET)
-if SECRET_KEY == _LOCAL_SECRET and env_bool("PRODUCTION", False):
+SECRET_KEY = os.environ.get("SECRET_KEY") or _LOCAL_SECRET
+if SECRET_KEY == _LOCAL_SECRET and PRODUCTION:
     raise ImproperlyConfigured("SECRET_KEY must be set in production.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -58,13 +64,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every request, redirects and static files included, is logged with its id.
+    "apps.core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "apps.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.core.middleware.PrivateModeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -73,7 +83,18 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# Lockout of repeated failed logins (admin and the browsable API's session login).
+# Where the editors' admin lives (a less guessable path keeps scripted login attempts down).
+ADMIN_PATH = os.environ.get("ADMIN_PATH", "admin/").strip("/") + "/"
+if ADMIN_PATH == "/":
+    raise ImproperlyConfigured("ADMIN_PATH must not be empty.")
+
+# Private mode: the dashboard and the API answer signed-in users only (read at request time).
+REQUIRE_LOGIN = env_bool("REQUIRE_LOGIN", False)
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "dashboard:matrix"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Lockout of repeated failed logins (the admin's and the readers' sign-in pages).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -82,6 +103,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_COOLOFF_HOURS", "1"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -108,7 +130,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -134,14 +159,28 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
+# HTTPS redirection (but for /healthz/), HSTS, secure cookies: see config/security.py.
+globals().update(transport_settings(production=PRODUCTION))
+if not SECURE_HSTS_PRELOAD:  # noqa: F821 (set just above)
+    # Preloading is the operator's opt-in (SECURE_HSTS_PRELOAD=true), not a default.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 60 * 60)))
+# Nothing reads the CSRF cookie from JavaScript: forms carry the token, and so do the
+# browsable API and Swagger UI (rendered into their pages).
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
+# Sent by apps.core.middleware.SecurityHeadersMiddleware: no other site may embed our
+# responses, and pages may not use these browser features.
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
 )
 
 REST_FRAMEWORK = {
@@ -178,6 +217,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Where allies stand on Ukraine's NATO membership, a timeline and guarantees.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["apps.api.permissions.SignedInInPrivateMode"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -200,12 +240,68 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Logs: one structured record per event, JSON lines in production (LOG_FORMAT=json) and
+# readable lines locally (console). django-structlog logs every request (request_started,
+# request_finished with its status, request_failed with the traceback) under a request id
+# that also tags Django's own error records and goes back in the X-Request-ID header.
+import structlog  # noqa: E402
+
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "console")
+if LOG_FORMAT not in {"json", "console"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be json or console.")
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
+REQUEST_LOG_LEVEL = os.environ.get("REQUEST_LOG_LEVEL", "INFO")
+_LOG_CHAIN = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_logger_name,
+    structlog.stdlib.add_log_level,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
+structlog.configure(
+    processors=[
+        structlog.stdlib.filter_by_level,
+        *_LOG_CHAIN,
+        structlog.stdlib.PositionalArgumentsFormatter(),
+        structlog.processors.StackInfoRenderer(),
+        structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+    ],
+    logger_factory=structlog.stdlib.LoggerFactory(),
+    wrapper_class=structlog.stdlib.BoundLogger,
+    cache_logger_on_first_use=True,
+)
+
+
+def _log_formatter(*renderers) -> dict:
+    return {
+        "()": structlog.stdlib.ProcessorFormatter,
+        # Records from the standard library (Django's own) get the same fields, the
+        # request id among them.
+        "foreign_pre_chain": _LOG_CHAIN,
+        "processors": [structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderers],
+    }
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "formatters": {
+        "json": _log_formatter(
+            structlog.processors.format_exc_info, structlog.processors.JSONRenderer()
+        ),
+        "console": _log_formatter(structlog.dev.ConsoleRenderer(colors=False)),
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's records go through the root handler only (not also its plain DEBUG one).
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django_structlog": {"level": REQUEST_LOG_LEVEL},
+    },
 }
+# The user id is logged only when the request already loaded the user: logging must not
+# cost a session or user query.
+DJANGO_STRUCTLOG_USER_ID_FIELD = "pk"
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
 
 # History: every insert, update and delete of tracked models is recorded by triggers,
 # with the request's user and door; the event tables refuse UPDATE and DELETE.
@@ -229,14 +325,15 @@ from csp.constants import NONE, SELF  # noqa: E402
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
-        "default-src": [SELF],
+        # Nothing is allowed unless named below.
+        "default-src": [NONE],
         "script-src": [SELF],
         "style-src": [SELF],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],
-        "base-uri": [SELF],
+        "base-uri": [NONE],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
     }

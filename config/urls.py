@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -8,8 +9,9 @@ admin.site.site_title = "Allied Positions"
 admin.site.index_title = "Editorial data"
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_PATH, admin.site.urls),
     path("healthz/", healthz, name="healthz"),
+    path("accounts/", include("apps.accounts.urls")),
     path("api/", include("apps.api.urls")),
     path("", include("apps.dashboard.urls")),
 ]

@@ -1,6 +1,22 @@
-"""Who may do what through the API: anyone reads; editors add and change; administrators delete."""
+"""Who may do what through the API: anyone reads (only signed-in users in private mode);
+editors add and change; administrators delete."""
 
+from django.conf import settings
 from rest_framework import permissions
+
+
+def private_mode_refuses(request) -> bool:
+    """Whether private mode (REQUIRE_LOGIN) turns this request away: it is anonymous."""
+    user = request.user
+    return settings.REQUIRE_LOGIN and not (user and user.is_authenticated)
+
+
+class SignedInInPrivateMode(permissions.BasePermission):
+    """Everyone, or in private mode only users signed in by session or token (the schema
+    and the API docs)."""
+
+    def has_permission(self, request, view):
+        return not private_mode_refuses(request)
 
 
 def can_see_drafts(user, model) -> bool:
@@ -12,7 +28,7 @@ def can_see_drafts(user, model) -> bool:
 
 
 class EditorialPermissions(permissions.DjangoModelPermissions):
-    """Reads for everyone; POST needs the model's add_ permission and PUT/PATCH its change_
+    """Reads for everyone (signed-in users in private mode); POST needs the model's add_ permission and PUT/PATCH its change_
     permission (the Editors group has both); DELETE is for superusers only."""
 
     perms_map = {
@@ -23,6 +39,8 @@ class EditorialPermissions(permissions.DjangoModelPermissions):
     }
 
     def has_permission(self, request, view):
+        if private_mode_refuses(request):
+            return False
         if request.method in permissions.SAFE_METHODS:
             return True
         user = request.user

@@ -1,5 +1,3 @@
-from csp.constants import UNSAFE_INLINE
-from csp.decorators import csp_update
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
@@ -35,10 +33,10 @@ router.register("sources", views.SourceViewSet, basename="source")
 router.register("quotes", views.QuoteViewSet, basename="quote")
 router.register("positions", views.PositionViewSet, basename="position")
 
-# Swagger UI's script is served as a file (the split view), so the site's policy holds; the
-# UI sets one inline style, which this page alone may apply.
-docs_view = csp_update({"style-src": [UNSAFE_INLINE]})(
-    SpectacularSwaggerSplitView.as_view(url_name="api:schema")
+# Swagger UI's script is served as a file (the split view) and its page's inline style moved
+# into a stylesheet, so the site's Content Security Policy holds here unchanged.
+docs_view = SpectacularSwaggerSplitView.as_view(
+    url_name="api:schema", template_name="api/swagger_ui.html"
 )
 
 app_name = "api"

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.decorators.http import require_safe
 
 from apps.dashboard import feeds, views
 
@@ -14,7 +15,9 @@ urlpatterns = [
     path("topics/<slug:slug>/", views.topic, name="topic"),
     path("sources/<int:pk>/", views.source, name="source"),
     path("events/<slug:slug>/", views.event, name="event"),
-    path("feeds/changes/", feeds.PositionChangesFeed(), name="feed"),
-    path("feeds/countries/<str:code>/", feeds.CountryChangesFeed(), name="feed-country"),
-    path("feeds/topics/<slug:slug>/", feeds.TopicChangesFeed(), name="feed-topic"),
+    path("feeds/changes/", require_safe(feeds.PositionChangesFeed()), name="feed"),
+    path(
+        "feeds/countries/<str:code>/", require_safe(feeds.CountryChangesFeed()), name="feed-country"
+    ),
+    path("feeds/topics/<slug:slug>/", require_safe(feeds.TopicChangesFeed()), name="feed-topic"),
 ]
