@@ -29,5 +29,13 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz/', timeout=4)"]
 
-# --no-control-socket: gunicorn 27 would otherwise open a control socket under ~/.gunicorn/.
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn config.wsgi:application --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-2} --no-control-socket --access-logfile -"]
+# Migrations are not run here: Compose runs them once, in the one-shot `migrate` service,
+# before any web container starts (several web containers must not race to migrate).
+# gunicorn takes its number of workers from WEB_CONCURRENCY. --no-control-socket: gunicorn 27
+# would otherwise open a control socket under ~/.gunicorn/. Requests are logged by the app,
+# with their request ids, so gunicorn keeps no access log of its own.
+ENV WEB_CONCURRENCY=2
+# --worker-tmp-dir: the workers' heartbeat files go to memory, so the container's file
+# system can be read-only (docker-compose.yml mounts it so).
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--no-control-socket", \
+     "--worker-tmp-dir", "/dev/shm"]

@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from config.database import database_config
+from config.routers import replica_database
 from config.security import transport_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -126,6 +127,16 @@ TEMPLATES = [
 
 CONN_MAX_AGE = int(os.environ.get("CONN_MAX_AGE", "60"))
 DATABASES = {"default": database_config(BASE_DIR, CONN_MAX_AGE)}
+# DATABASE_REPLICA_URL: analysts' reads go to a PostgreSQL read replica (config/routers.py).
+_REPLICA = replica_database(CONN_MAX_AGE)
+if _REPLICA:
+    DATABASES["replica"] = _REPLICA
+    DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+    # After AuthenticationMiddleware: it asks whether the user is an editor.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("apps.core.middleware.PrivateModeMiddleware") + 1,
+        "config.routers.ReplicaReadsMiddleware",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -8,7 +8,7 @@ import functools
 
 import pghistory.models
 from django.apps import apps
-from django.db import connection
+from django.db import connections, router
 
 
 @functools.cache
@@ -24,10 +24,12 @@ def _event_tables() -> tuple[str, ...]:
 
 
 def data_version() -> str:
-    """Return a string that changes whenever any tracked row changes (one query)."""
+    """Return a string that changes whenever any tracked row changes (one query), read from
+    the database this request's reads go to (a replica's version matches its own rows)."""
     tables = _event_tables()
     if not tables:
         return "0"
+    connection = connections[router.db_for_read(pghistory.models.Events)]
     sql = " UNION ALL ".join(
         f"SELECT '{table}', (SELECT max(pgh_id) FROM {connection.ops.quote_name(table)})"
         for table in tables
