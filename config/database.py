@@ -5,14 +5,30 @@ from pathlib import Path
 
 import dj_database_url
 
+JOIN_COLLAPSE_LIMIT = 1
+
 
 def database_config(base_dir: Path, conn_max_age: int) -> dict:
     """Return Django's DATABASES["default"], starting the embedded server when no URL is set."""
     url = os.environ.get("DATABASE_URL") or _embedded_url(base_dir)
     config = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True)
+    with_planner_options(config)
     config.setdefault("TEST", {})
     if os.environ.get("TEST_DATABASE_NAME"):
         config["TEST"]["NAME"] = os.environ["TEST_DATABASE_NAME"]
+    return config
+
+
+def with_planner_options(config: dict) -> dict:
+    """Add the planner settings every connection of the app uses (the primary's and a
+    replica's)."""
+    options = config.setdefault("OPTIONS", {})
+    # The planner keeps the joins in the order Django writes them (the filtered table first,
+    # then its lookups): a quote with its speaker, role, country, source and event is a
+    # ten-table join, and searching every join order cost more time than running it (14 ms
+    # of planning against 3 ms of execution at a million quotes). DATABASE_URL's own
+    # ?options=… replaces this.
+    options.setdefault("options", f"-c join_collapse_limit={JOIN_COLLAPSE_LIMIT}")
     return config
 
 

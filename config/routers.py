@@ -12,6 +12,8 @@ import os
 
 import dj_database_url
 
+from config.database import with_planner_options
+
 REPLICA = "replica"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
@@ -25,6 +27,7 @@ def replica_database(conn_max_age: int, env=os.environ) -> dict | None:
     if not url:
         return None
     config = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True)
+    with_planner_options(config)
     config["TEST"] = {"MIRROR": "default"}
     return config
 

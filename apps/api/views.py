@@ -94,6 +94,14 @@ class ReadViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[^/]+"
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
 
+    def list(self, request, *args, **kwargs):
+        build = super().list
+        return kept_for_anonymous(request, lambda: build(request, *args, **kwargs))
+
+    def retrieve(self, request, *args, **kwargs):
+        build = super().retrieve
+        return kept_for_anonymous(request, lambda: build(request, *args, **kwargs))
+
 
 class EditorialViewSet(
     mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, ReadViewSet
@@ -118,11 +126,14 @@ class EditorialViewSet(
         return Response(data, status=status_code, headers=headers)
 
     def retrieve(self, request, *args, **kwargs):
-        instance = self.get_object()
-        response = Response(self.get_serializer(instance).data)
-        if self.versioned:
-            response["ETag"] = version_etag(instance.version)
-        return response
+        def build():
+            instance = self.get_object()
+            response = Response(self.get_serializer(instance).data)
+            if self.versioned:
+                response["ETag"] = version_etag(instance.version)
+            return response
+
+        return kept_for_anonymous(request, build)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -311,6 +322,25 @@ def computed(name: str, parts, build):
         data = build()
         cache.set(key, data, COMPUTED_TTL)
     return data
+
+
+def kept_for_anonymous(request, build):
+    """Answer an anonymous reader's list or detail from the cache when the data has not changed
+    since it was built: the serialized data (any format renders from it) and its ETag, keyed
+    by the data version, the full address (paging links are absolute) and today's date.
+    Everyone else, who may see drafts, is answered afresh."""
+    if request.user.is_authenticated:
+        return build()
+    parts = ["read", data_version(), request.build_absolute_uri(), timezone.localdate()]
+    key = "api-read:" + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
+    kept = cache.get(key)
+    if kept is not None:
+        data, etag = kept
+        return Response(data, headers={"ETag": etag} if etag else None)
+    response = build()
+    if response.status_code == status.HTTP_200_OK:
+        cache.set(key, (response.data, response.get("ETag")), COMPUTED_TTL)
+    return response
 
 
 class MatrixView(ComputedView):

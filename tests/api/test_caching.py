@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.factories import make_quote
+
 PATHS = [
     "/api/v1/countries/",
     "/api/v1/countries/EE/",
@@ -75,3 +77,72 @@ def test_errors_carry_no_etag(anon, desk):
 
     assert response.status_code == 404
     assert not response.has_header("ETag")
+
+
+def quote_ids(response) -> list[int]:
+    return [row["id"] for row in response.json()["results"]]
+
+
+def test_an_anonymous_read_repeated_costs_one_query_and_answers_the_same(
+    anon, desk, django_assert_num_queries
+):
+    first = anon.get("/api/v1/quotes/")
+
+    with django_assert_num_queries(1):  # the data version only
+        again = anon.get("/api/v1/quotes/")
+
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    assert again["ETag"] == first["ETag"]
+
+
+def test_a_kept_read_keeps_its_version_etag(anon, desk, django_assert_num_queries):
+    path = f"/api/v1/quotes/{desk['quote'].pk}/"
+    first = anon.get(path)
+
+    with django_assert_num_queries(1):
+        again = anon.get(path)
+
+    assert again["ETag"] == first["ETag"] == '"1"'
+    assert again.json() == first.json()
+
+
+def test_an_edit_shows_at_once_to_anonymous_readers(anon, editor_client, desk):
+    before = anon.get("/api/v1/quotes/")
+    created = editor_client.post(
+        "/api/v1/quotes/",
+        {
+            "text": "Ukraine's future is in NATO.",
+            "said_on": desk["quote"].said_on.isoformat(),
+            "source": desk["quote"].source_id,
+            "speaker_label": "a senior official",
+            "status": "published",
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+
+    after = anon.get("/api/v1/quotes/")
+
+    assert created.json()["id"] not in quote_ids(before)
+    assert created.json()["id"] in quote_ids(after)
+
+
+def test_editors_are_never_answered_from_what_anonymous_readers_were_kept(
+    anon, editor_client, desk
+):
+    draft = make_quote(status="draft", source=desk["quote"].source)
+    assert draft.pk not in quote_ids(anon.get("/api/v1/quotes/"))
+
+    assert draft.pk in quote_ids(editor_client.get("/api/v1/quotes/"))
+
+
+def test_paging_links_name_the_host_that_was_asked(anon, desk):
+    for _ in range(3):
+        make_quote(source=desk["quote"].source)
+
+    first = anon.get("/api/v1/quotes/?page_size=1", HTTP_HOST="localhost")
+    second = anon.get("/api/v1/quotes/?page_size=1", HTTP_HOST="127.0.0.1")
+
+    assert first.json()["next"].startswith("http://localhost/")
+    assert second.json()["next"].startswith("http://127.0.0.1/")

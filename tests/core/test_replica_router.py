@@ -82,6 +82,7 @@ def test_no_replica_without_its_url():
 
     assert (config["HOST"], config["NAME"], config["CONN_MAX_AGE"]) == ("replica", "a", 0)
     assert config["TEST"] == {"MIRROR": "default"}
+    assert config["OPTIONS"]["options"] == "-c join_collapse_limit=1"
 
 
 PRINT_DATABASES = """
