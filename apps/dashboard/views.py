@@ -5,7 +5,8 @@ import functools
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import prefetch_related_objects
+from django.db.models import Count, F, Q, Window, prefetch_related_objects
+from django.db.models.functions import RowNumber
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -23,6 +24,10 @@ from apps.positions.queries import build_changes, build_matrix, in_force, publis
 from apps.statements.models import Event, Quote, Source
 
 QUOTES_PER_PAGE = 20
+# A country page shows, per topic, this many of the newest positions (and links to the whole
+# history of the topic), and this many of its officials by name.
+TIMELINE_RECENT = 10
+PEOPLE_ON_COUNTRY = 60
 # A detail page (person, source, event) lists at most this many quotes, newest first; the
 # quote search pages through the rest.
 QUOTES_ON_DETAIL = 100
@@ -465,25 +470,48 @@ def _facets(found) -> dict:
 @cached_for_anonymous
 def country(request, code: str):
     country = get_object_or_404(Country.objects.prefetch_related("blocs"), code=code.upper())
+    topics = list(Topic.objects.all())
+    # ?history=<topic> shows that topic's whole timeline; otherwise each topic shows its
+    # newest positions and says how many earlier ones there are.
+    history = next((t for t in topics if t.slug == request.GET.get("history")), None)
     positions = list(
         Position.objects.on_record()
         .filter(country=country)
+        .annotate(
+            newness=Window(
+                RowNumber(), partition_by=F("topic_id"), order_by=F("valid_from").desc()
+            ),
+            on_topic=Window(Count("pk"), partition_by=F("topic_id")),
+        )
+        .filter(Q(topic=history) if history else Q(newness__lte=TIMELINE_RECENT))
         .with_stance()
         .prefetch_related(published_evidence())
         .order_by("topic__order", "valid_from")
     )
-    topics = list(Topic.objects.all())
-    timelines = [
-        {"topic": t, "positions": [p for p in positions if p.topic_id == t.pk]} for t in topics
-    ]
-    people = Person.objects.filter(country=country).prefetch_related("roles")
-    quotes_ = (
-        Quote.objects.published()
-        .filter(country=country)
-        .with_attribution()
-        .order_by("-said_on", "-id")[:50]
+    timelines = []
+    for topic in [history] if history else topics:
+        shown = [p for p in positions if p.topic_id == topic.pk]
+        earlier = shown[0].on_topic - len(shown) if shown else 0
+        timelines.append({"topic": topic, "positions": shown, "earlier": earlier})
+    people = list(
+        Person.objects.filter(country=country)
+        .annotate(listed=Window(Count("pk")))
+        .prefetch_related("roles")
+        .order_by("name", "slug")[:PEOPLE_ON_COUNTRY]
     )
-    context = {"country": country, "timelines": timelines, "people": people, "quotes": quotes_}
+    context = {
+        "country": country,
+        "timelines": timelines,
+        "history": history,
+        "people": people,
+        "more_people": people[0].listed - len(people) if people else 0,
+        "quotes": (
+            Quote.objects.published()
+            .filter(country=country)
+            .with_attribution()
+            .order_by("-said_on", "-id")[:50]
+        ),
+    }
     return TemplateResponse(request, "dashboard/country_detail.html", context)
 
 
