@@ -11,14 +11,19 @@ from apps.core.versions import data_version
 
 
 def page_etag(request, *args, **kwargs) -> str:
-    """Same data, same address, same day, same kind of request (page or partial): same tag."""
+    """Same data, same address, same day, same kind of request (page or partial): same tag.
+    Computed once per request (the conditional GET and the page cache both ask)."""
+    kept = getattr(request, "_page_etag", None)
+    if kept is not None:
+        return kept
     parts = [
         data_version(),
         request.get_full_path(),
         "htmx" if request.headers.get("HX-Request") else "page",
         timezone.localdate().isoformat(),  # "today" is the default as-of date
     ]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+    request._page_etag = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+    return request._page_etag
 
 
 def conditional_page(view):
