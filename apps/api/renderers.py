@@ -113,3 +113,18 @@ class CSVRenderer(renderers.BaseRenderer):
                     return data[key]
             return [data]
         return []
+
+
+class RenderedJSON(bytes):
+    """A JSON answer already rendered (kept in the cache): passed through as it is."""
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    """DRF's JSON renderer, which passes an answer kept already rendered through unchanged:
+    rendering a large answer again, and unpickling the data it came from, cost more than
+    everything else in a kept matrix or change list."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, RenderedJSON):
+            return bytes(data)
+        return super().render(data, accepted_media_type, renderer_context)

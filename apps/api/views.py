@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import MethodNotAllowed, NotFound, ValidationError
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,7 +23,7 @@ from apps.api.exceptions import Conflict, PreconditionFailed
 from apps.api.fields import QUERY_VALUE_MAX, SLUG_MAX
 from apps.api.pagination import QuoteCursorPagination
 from apps.api.params import ChangesParams, MatrixParams
-from apps.api.renderers import CSVRenderer
+from apps.api.renderers import CSVRenderer, JSONRenderer, RenderedJSON
 from apps.core.versions import data_version
 from apps.positions.queries import build_changes, build_matrix
 
@@ -313,33 +313,52 @@ class ComputedView(ApiViewMixin, APIView):
 COMPUTED_TTL = 300
 
 
-def computed(name: str, parts, build):
-    """Return build()'s data from the cache, keyed by the data version and the parameters."""
-    raw = "|".join([name, data_version(), *(str(part) for part in parts)])
-    key = "api-computed:" + hashlib.sha256(raw.encode()).hexdigest()
+def kept_key(request, *parts) -> tuple[str, bool]:
+    """The cache key of an answer, and whether it is kept rendered: a plain JSON answer is
+    kept as its bytes; any other format (CSV, the browsable API) renders from the data."""
+    rendered = type(request.accepted_renderer) is JSONRenderer and (
+        request.accepted_media_type == JSONRenderer.media_type
+    )
+    raw = "|".join(map(str, [*parts, "rendered" if rendered else "data"]))
+    return "api-kept:" + hashlib.sha256(raw.encode()).hexdigest(), rendered
+
+
+def render_json(request, data) -> RenderedJSON:
+    media_type = request.accepted_media_type
+    return RenderedJSON(JSONRenderer().render(data, media_type, {"request": request}))
+
+
+def computed(request, name: str, parts, build):
+    """Return build()'s data (or its rendered JSON) from the cache, keyed by the data
+    version and the parameters."""
+    key, rendered = kept_key(request, name, data_version(), *parts)
     data = cache.get(key)
     if data is None:
         data = build()
+        if rendered:
+            data = render_json(request, data)
         cache.set(key, data, COMPUTED_TTL)
     return data
 
 
 def kept_for_anonymous(request, build):
     """Answer an anonymous reader's list or detail from the cache when the data has not changed
-    since it was built: the serialized data (any format renders from it) and its ETag, keyed
-    by the data version, the full address (paging links are absolute) and today's date.
-    Everyone else, who may see drafts, is answered afresh."""
+    since it was built: the serialized data (or its rendered JSON) and its ETag, keyed by the
+    data version, the full address (paging links are absolute) and today's date. Everyone
+    else, who may see drafts, is answered afresh."""
     if request.user.is_authenticated:
         return build()
-    parts = ["read", data_version(), request.build_absolute_uri(), timezone.localdate()]
-    key = "api-read:" + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
+    key, rendered = kept_key(
+        request, "read", data_version(), request.build_absolute_uri(), timezone.localdate()
+    )
     kept = cache.get(key)
     if kept is not None:
         data, etag = kept
         return Response(data, headers={"ETag": etag} if etag else None)
     response = build()
     if response.status_code == status.HTTP_200_OK:
-        cache.set(key, (response.data, response.get("ETag")), COMPUTED_TTL)
+        data = render_json(request, response.data) if rendered else response.data
+        cache.set(key, (data, response.get("ETag")), COMPUTED_TTL)
     return response
 
 
@@ -370,7 +389,7 @@ class MatrixView(ComputedView):
 
         slugs = [t.slug for t in topic_list] if topic_list else None
         parts = [as_of, slugs, bloc.slug if bloc else None, codes, nato]
-        return Response(computed("matrix", parts, build))
+        return Response(computed(request, "matrix", parts, build))
 
 
 class ChangesView(ComputedView):
@@ -397,7 +416,7 @@ class ChangesView(ComputedView):
             return serializers.ChangesSerializer(changes).data
 
         slugs = [t.slug for t in topic_list] if topic_list else None
-        return Response(computed("changes", [date_from, date_to, slugs, codes], build))
+        return Response(computed(request, "changes", [date_from, date_to, slugs, codes], build))
 
 
 class SchemaView(SpectacularAPIView):

@@ -146,3 +146,30 @@ def test_paging_links_name_the_host_that_was_asked(anon, desk):
 
     assert first.json()["next"].startswith("http://localhost/")
     assert second.json()["next"].startswith("http://127.0.0.1/")
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/matrix/?as_of=2023-07-10", "/api/v1/quotes/", "/api/v1/countries/"]
+)
+def test_a_kept_answer_is_the_same_in_every_format(anon, desk, path):
+    joiner = "&" if "?" in path else "?"
+    for suffix, accept in [("", "application/json"), (f"{joiner}format=csv", "*/*")]:
+        first = anon.get(path + suffix, HTTP_ACCEPT=accept)
+        again = anon.get(path + suffix, HTTP_ACCEPT=accept)
+
+        assert first.status_code == again.status_code == 200
+        assert again.content == first.content
+        assert again["Content-Type"] == first["Content-Type"]
+    assert anon.get(path, HTTP_ACCEPT="application/json").json()
+    assert anon.get(path + f"{joiner}format=csv").content.decode().count("\n") >= 2
+
+
+def test_an_indented_json_answer_is_kept_apart_from_the_plain_one(anon, desk):
+    plain = anon.get("/api/v1/matrix/", HTTP_ACCEPT="application/json")
+    indented = anon.get("/api/v1/matrix/", HTTP_ACCEPT="application/json; indent=2")
+    plain_again = anon.get("/api/v1/matrix/", HTTP_ACCEPT="application/json")
+
+    assert b"\n  " in indented.content
+    assert b"\n  " not in plain.content
+    assert plain_again.content == plain.content
+    assert indented.json() == plain.json()
