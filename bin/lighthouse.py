@@ -151,6 +151,10 @@ def wait_until_up(port: int, path: str, timeout: float = 120) -> None:
 # --- Lighthouse ------------------------------------------------------------------------------
 
 
+# A run that errors (no score at all) is tried again this many times in all.
+ATTEMPTS = 3
+
+
 def lighthouse(url: str, output: Path, form_factor: str, chrome: str) -> dict:
     """Audit one URL; return the report's JSON (also written next to its HTML)."""
     command = [
@@ -167,8 +171,14 @@ def lighthouse(url: str, output: Path, form_factor: str, chrome: str) -> dict:
     ]
     if form_factor == "desktop":
         command.append("--preset=desktop")
-    subprocess.run(command, cwd=BASE_DIR, env={**os.environ, "CHROME_PATH": chrome}, check=True)
-    return json.loads(output.with_suffix(".report.json").read_text())
+    for attempt in range(1, ATTEMPTS + 1):
+        done = subprocess.run(command, cwd=BASE_DIR, env={**os.environ, "CHROME_PATH": chrome})
+        if done.returncode == 0:
+            return json.loads(output.with_suffix(".report.json").read_text())
+        # Lighthouse sometimes loses the browser's trace of a load (NO_NAVSTART, NO_FCP):
+        # a failed run, not a score, so it is run again.
+        print(f"  Lighthouse failed on {url} (attempt {attempt} of {ATTEMPTS})", flush=True)
+    raise SystemExit(f"Lighthouse failed {ATTEMPTS} times on {url}.")
 
 
 def summary(report: dict) -> dict:
