@@ -1,11 +1,10 @@
 """Editors' admin for who: countries, blocs, organizations, people and their roles."""
 
 from django.contrib import admin
-from django.db.models import Count, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 
 from apps.actors.models import Bloc, Country, Organization, Person, Role
-from apps.core.admin import EditorialAdmin
+from apps.core.admin import EditorialAdmin, count_of
 
 
 @admin.register(Country)
@@ -65,18 +64,7 @@ class PersonAdmin(EditorialAdmin):
 
     def get_queryset(self, request):
         # A correlated count for the rows shown, not a join grouping every role.
-        roles = (
-            Role.objects.filter(person=OuterRef("pk"))
-            .order_by()
-            .values("person")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(role_count=Coalesce(Subquery(roles, output_field=IntegerField()), 0))
-        )
+        return super().get_queryset(request).annotate(role_count=count_of(Role, "person"))
 
     @admin.display(description="Roles", ordering="role_count")
     def role_count(self, person) -> int:

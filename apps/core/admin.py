@@ -10,6 +10,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -35,6 +37,18 @@ def estimated_rows(model, using: str = "default") -> int:
         )
         row = cursor.fetchone()
     return int(row[0]) if row else -1
+
+
+def count_of(model, field: str):
+    """The number of `model` rows whose `field` points at the outer row, as a subquery."""
+    counted = (
+        model.objects.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 class EstimatedCountPaginator(Paginator):

@@ -8,12 +8,17 @@ from django.db.models.functions import Coalesce
 from django.urls import path
 from django.utils.html import format_html, format_html_join
 
-from apps.core.admin import EditorialAdmin, adopt_saved, editable_values, refusals_for
+from apps.core.admin import (
+    EditorialAdmin,
+    adopt_saved,
+    count_of,
+    editable_values,
+    refusals_for,
+)
 from apps.positions.admin_forms import PositionAdminForm
 from apps.positions.admin_views import review_queue, statements_import_view
 from apps.positions.models import Position, PossibleShift, Stance, Topic
 from apps.positions.services import position_record, position_update, shift_resolve
-from apps.statements.admin import count_of
 
 
 class StanceInline(admin.TabularInline):

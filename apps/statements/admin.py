@@ -2,28 +2,14 @@
 
 from django.contrib import admin
 from django.db import models
-from django.db.models import Count, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 
 from apps.actors.models import Person
-from apps.core.admin import EditorialAdmin, adopt_saved, editable_values, refusals_for
+from apps.core.admin import EditorialAdmin, adopt_saved, count_of, editable_values, refusals_for
 from apps.statements.admin_forms import QuoteAdminForm, QuoteInlineFormSet
 from apps.statements.models import Event, Quote, Source
 from apps.statements.services import quote_record, quote_update, source_record, source_update
 
 QUOTE_AUTOCOMPLETE = ["speaker", "country", "role", "event", "topics", "implied_stance"]
-
-
-def count_of(model, field: str):
-    """The number of `model` rows whose `field` points at the outer row, as a subquery."""
-    counted = (
-        model.objects.filter(**{field: OuterRef("pk")})
-        .order_by()
-        .values(field)
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 @admin.register(Event)
