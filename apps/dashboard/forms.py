@@ -207,9 +207,15 @@ class QuoteSearch(BaseFilter):
     after = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
     def clean_country(self):
+        """The country code, upper-cased; its id goes in cleaned_data["country_id"]: the
+        search filters on the id as a literal (see the quotes view), so it is looked up once."""
         code = (self.cleaned_data.get("country") or "").upper()
-        if code and not Country.objects.filter(code=code).exists():
-            raise forms.ValidationError(f"Unknown country code: {code}.", code="unknown")
+        self.cleaned_data["country_id"] = None
+        if code:
+            pk = Country.objects.filter(code=code).values_list("pk", flat=True).first()
+            if pk is None:
+                raise forms.ValidationError(f"Unknown country code: {code}.", code="unknown")
+            self.cleaned_data["country_id"] = pk
         return code
 
     def clean_after(self):

@@ -380,9 +380,8 @@ def _filtered_quotes(data):
     if data["country"]:
         # The country's id as a literal (not a join or subquery): PostgreSQL then knows from
         # its statistics how many quotes the country has, and reads quote_country_feed in
-        # order when that pays.
-        country = Country.objects.filter(code=data["country"]).values_list("pk", flat=True)
-        found = found.filter(country_id=country.first())
+        # order when that pays. The form looked it up when it checked the code.
+        found = found.filter(country_id=data["country_id"])
     if data["topic"]:
         found = found.filter(topics=data["topic"])
     if data["speaker"]:
@@ -515,22 +514,29 @@ def country(request, code: str):
     return TemplateResponse(request, "dashboard/country_detail.html", context)
 
 
+def newest_quotes(quotes) -> tuple[list, bool]:
+    """A detail page's newest QUOTES_ON_DETAIL quotes, and whether it has more (the page says
+    so and links to the search). One query."""
+    rows = list(quotes[: QUOTES_ON_DETAIL + 1])
+    return rows[:QUOTES_ON_DETAIL], len(rows) > QUOTES_ON_DETAIL
+
+
 @require_GET
 @conditional_page
 @cached_for_anonymous
 def person(request, slug: str):
     person = get_object_or_404(Person.objects.select_related("country"), slug=slug)
     roles = person.roles.select_related("organization", "country").order_by("-start")
-    quotes_ = (
+    quotes_, more_quotes = newest_quotes(
         Quote.objects.published()
         .filter(speaker=person)
         .with_attribution()
-        .order_by("-said_on", "-id")[:QUOTES_ON_DETAIL]
+        .order_by("-said_on", "-id")
     )
     return TemplateResponse(
         request,
         "dashboard/person_detail.html",
-        {"person": person, "roles": roles, "quotes": quotes_},
+        {"person": person, "roles": roles, "quotes": quotes_, "more_quotes": more_quotes},
     )
 
 
@@ -571,12 +577,12 @@ def topic(request, slug: str):
 @cached_for_anonymous
 def source(request, pk: int):
     source = get_object_or_404(Source.objects.select_related("publisher", "author"), pk=pk)
-    quotes_ = (
+    quotes_, more_quotes = newest_quotes(
         Quote.objects.published()
         .filter(source=source)
         .with_attribution()
         .prefetch_related("topics")
-        .order_by("-said_on", "id")[:QUOTES_ON_DETAIL]
+        .order_by("-said_on", "id")
     )
     positions = (
         Position.objects.published()
@@ -588,7 +594,12 @@ def source(request, pk: int):
     return TemplateResponse(
         request,
         "dashboard/source_detail.html",
-        {"source": source, "quotes": quotes_, "positions": positions},
+        {
+            "source": source,
+            "quotes": quotes_,
+            "more_quotes": more_quotes,
+            "positions": positions,
+        },
     )
 
 
@@ -597,11 +608,8 @@ def source(request, pk: int):
 @cached_for_anonymous
 def event(request, slug: str):
     event = get_object_or_404(Event, slug=slug)
-    quotes_ = (
-        Quote.objects.published()
-        .filter(event=event)
-        .with_attribution()
-        .order_by("-said_on", "-id")[:QUOTES_ON_DETAIL]
+    quotes_, more_quotes = newest_quotes(
+        Quote.objects.published().filter(event=event).with_attribution().order_by("-said_on", "-id")
     )
     eve = event.start_date - datetime.timedelta(days=1)
     return TemplateResponse(
@@ -610,6 +618,7 @@ def event(request, slug: str):
         {
             "event": event,
             "quotes": quotes_,
+            "more_quotes": more_quotes,
             "eve": eve,
             "after": event.end_date or event.start_date,
         },
