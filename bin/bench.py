@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_sqlite  # noqa: E402
 import psycopg  # noqa: E402
-from local_servers import database_url, free_port, wait_until_up  # noqa: E402
+from local_servers import database_url, free_port, gunicorn_command, wait_until_up  # noqa: E402
 
 BENCH_DIR = BASE_DIR / "var" / "bench"
 DATABASE = "allied_bench"
@@ -209,19 +209,7 @@ def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
     # but written to a file rather than the terminal.
     log = (BENCH_DIR / "gunicorn.log").open("w")
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--no-control-socket",
-            "--log-level",
-            "warning",
-        ],
+        gunicorn_command(port, workers),
         cwd=BASE_DIR,
         env=env,
         stdout=log,

@@ -34,7 +34,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from local_servers import database_url, free_port, wait_until_up  # noqa: E402
+from local_servers import database_url, free_port, gunicorn_command, wait_until_up  # noqa: E402
 
 REPORT_DIR = BASE_DIR / "var" / "lighthouse"
 DATABASE = "allied_lighthouse"
@@ -99,19 +99,7 @@ def manage(*args: str, env: dict) -> None:
 
 def start_gunicorn(env: dict, port: int) -> subprocess.Popen:
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--no-control-socket",
-            "--log-level",
-            "warning",
-        ],
+        gunicorn_command(port, 2),
         cwd=BASE_DIR,
         env=env,
     )

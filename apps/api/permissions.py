@@ -28,8 +28,9 @@ def can_see_drafts(user, model) -> bool:
 
 
 class EditorialPermissions(permissions.DjangoModelPermissions):
-    """Reads for everyone (signed-in users in private mode); POST needs the model's add_ permission and PUT/PATCH its change_
-    permission (the Editors group has both); DELETE is for superusers only."""
+    """Reads for everyone (signed-in users only, in private mode); POST needs the model's add_
+    permission and PUT/PATCH its change_ permission (the Editors group has both); DELETE is
+    for superusers only."""
 
     perms_map = {
         **permissions.DjangoModelPermissions.perms_map,
