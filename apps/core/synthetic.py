@@ -234,10 +234,8 @@ def url_for(params: dict, dbname: str) -> str:
     return f"postgresql://{auth}{netloc}/{dbname}"
 
 
-def _identity(conn) -> tuple:
-    with conn.cursor() as cur:
-        cur.execute("SELECT current_database(), pg_postmaster_start_time(), inet_server_port()")
-        return cur.fetchone()
+# Which database of which running server a connection reaches.
+IDENTITY = "SELECT current_database(), pg_postmaster_start_time(), inet_server_port()"
 
 
 def refuse_working_database(url: str) -> None:
@@ -254,11 +252,11 @@ def refuse_working_database(url: str) -> None:
     # Names can differ while the server and database are the same (a host alias, a socket):
     # compare what the servers say about themselves.
     with connections["default"].cursor() as cur:
-        cur.execute("SELECT current_database(), pg_postmaster_start_time(), inet_server_port()")
+        cur.execute(IDENTITY)
         mine = cur.fetchone()
     try:
         with psycopg.connect(url, autocommit=True) as conn:
-            theirs = _identity(conn)
+            theirs = conn.execute(IDENTITY).fetchone()
     except psycopg.OperationalError:
         return  # the target does not exist yet, so it cannot be the working database
     if tuple(mine) == tuple(theirs):
