@@ -4,11 +4,12 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from dj_database_url import DBConfig
 
 JOIN_COLLAPSE_LIMIT = 1
 
 
-def database_config(base_dir: Path, conn_max_age: int) -> dict:
+def database_config(base_dir: Path, conn_max_age: int) -> DBConfig:
     """Return Django's DATABASES["default"], starting the embedded server when no URL is set."""
     url = os.environ.get("DATABASE_URL") or _embedded_url(base_dir)
     config = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True)
@@ -19,7 +20,7 @@ def database_config(base_dir: Path, conn_max_age: int) -> dict:
     return config
 
 
-def with_planner_options(config: dict) -> dict:
+def with_planner_options(config: DBConfig) -> DBConfig:
     """Add the planner settings every connection of the app uses (the primary's and a
     replica's)."""
     options = config.setdefault("OPTIONS", {})

@@ -11,6 +11,7 @@ import contextvars
 import os
 
 import dj_database_url
+from dj_database_url import DBConfig
 
 from config.database import with_planner_options
 
@@ -20,7 +21,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD"})
 _reads_on_replica = contextvars.ContextVar("reads_on_replica", default=False)
 
 
-def replica_database(conn_max_age: int, env=os.environ) -> dict | None:
+def replica_database(conn_max_age: int, env=os.environ) -> DBConfig | None:
     """Return the replica's entry for DATABASES, or None when DATABASE_REPLICA_URL is unset.
     Its test database mirrors the default one: tests see one database under two names."""
     url = env.get("DATABASE_REPLICA_URL")

@@ -171,8 +171,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 # HTTPS redirection (but for /healthz/), HSTS, secure cookies: see config/security.py.
-globals().update(transport_settings(production=PRODUCTION))
-if not SECURE_HSTS_PRELOAD:  # noqa: F821 (set just above)
+_TRANSPORT = transport_settings(production=PRODUCTION)
+globals().update(_TRANSPORT)
+if not _TRANSPORT["SECURE_HSTS_PRELOAD"]:
     # Preloading is the operator's opt-in (SECURE_HSTS_PRELOAD=true), not a default.
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SESSION_COOKIE_HTTPONLY = True
@@ -262,7 +263,7 @@ if LOG_FORMAT not in {"json", "console"}:
     raise ImproperlyConfigured("LOG_FORMAT must be json or console.")
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
 REQUEST_LOG_LEVEL = os.environ.get("REQUEST_LOG_LEVEL", "INFO")
-_LOG_CHAIN = [
+_LOG_CHAIN: list[structlog.typing.Processor] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_logger_name,
     structlog.stdlib.add_log_level,

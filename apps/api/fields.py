@@ -8,6 +8,7 @@ and dates only as YYYY-MM-DD.
 
 import datetime
 import re
+from typing import TYPE_CHECKING, Any
 
 from django.core.validators import RegexValidator
 from django.utils import timezone
@@ -52,7 +53,9 @@ class StrictCharField(serializers.CharField):
             self.fail("invalid")
         for validator in self.validators:
             if isinstance(validator, RegexValidator) and not validator.inverse_match:
-                if data and not full_match(validator.regex.pattern, data):
+                regex = validator.regex
+                pattern = regex if isinstance(regex, str) else regex.pattern
+                if data and not full_match(pattern, data):
                     raise serializers.ValidationError(validator.message, code=validator.code)
         return super().to_internal_value(data)
 
@@ -146,10 +149,17 @@ class StrictManyRelatedField(serializers.ManyRelatedField):
         return super().to_internal_value(data)
 
 
-class StrictRelatedMixin:
+# Mixed into DRF's related fields, which the type checker sees as its base.
+if TYPE_CHECKING:
+    _RelatedFieldBase = serializers.RelatedField
+else:
+    _RelatedFieldBase = object
+
+
+class StrictRelatedMixin(_RelatedFieldBase):
     @classmethod
     def many_init(cls, *args, **kwargs):
-        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        list_kwargs: dict[str, Any] = {"child_relation": cls(*args, **kwargs)}
         for key in kwargs:
             if key in MANY_RELATION_KWARGS:
                 list_kwargs[key] = kwargs[key]

@@ -10,6 +10,7 @@
 """
 
 import datetime
+from typing import Any
 
 from django.core.validators import RegexValidator
 from django.db import DatabaseError
@@ -25,6 +26,7 @@ from drf_spectacular.plumbing import (
     build_bearer_security_scheme_object,
 )
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import SAFE_METHODS
 
 from apps.api.conditional import IF_MATCH_PATTERN
@@ -252,18 +254,20 @@ class ApiAutoSchema(AutoSchema):
             auths.append({})
         return auths
 
+    def _write_serializer(self):
+        """A write's request serializer: the view's write_serializer_class, when it names one."""
+        if self.method not in ("POST", "PUT", "PATCH"):
+            return None
+        return getattr(self.view, "write_serializer_class", None)
+
     def _writes(self) -> bool:
-        return self.method in ("POST", "PUT", "PATCH") and bool(
-            getattr(self.view, "write_serializer_class", None)
-        )
+        return bool(self._write_serializer())
 
     def get_request_serializer(self):
-        if self._writes():
-            return self.view.write_serializer_class
-        return super().get_request_serializer()
+        return self._write_serializer() or super().get_request_serializer()
 
     def get_response_serializers(self):
-        if self._writes():
+        if self._writes() and isinstance(self.view, GenericAPIView):
             return self.view.serializer_class
         return super().get_response_serializers()
 
@@ -355,7 +359,7 @@ class ApiAutoSchema(AutoSchema):
             if code in responses:
                 continue
             headers = self._get_response_headers_for_code(code, direction)
-            response = {"description": STATUS_TEXT[code]}
+            response: dict[str, Any] = {"description": STATUS_TEXT[code]}
             if headers:
                 response["headers"] = headers
             if code not in ("304", "414"):

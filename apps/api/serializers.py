@@ -75,13 +75,13 @@ class TopicRefSerializer(serializers.Serializer):
 
 class StanceRefSerializer(serializers.Serializer):
     value = serializers.IntegerField(min_value=-2, max_value=2)
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like a Field attribute
 
 
 class ImpliedStanceSerializer(serializers.Serializer):
     topic = serializers.CharField(source="topic.slug")
     value = serializers.IntegerField(min_value=-2, max_value=2)
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like a Field attribute
 
 
 class HolderSerializer(serializers.Serializer):
@@ -109,14 +109,14 @@ class QuoteSummarySerializer(serializers.Serializer):
     said_on = serializers.DateField()
     said_precision = serializers.CharField()
     said_display = serializers.CharField()
-    source = SourceRefSerializer()
+    source = SourceRefSerializer()  # type: ignore[assignment]  # a field named like a Field attribute
 
 
 # --- reads ----------------------------------------------------------------------------------
 
 
 class CountrySerializer(serializers.ModelSerializer):
-    blocs = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
+    blocs = serializers.SlugRelatedField[Bloc](many=True, read_only=True, slug_field="slug")
 
     class Meta:
         model = Country
@@ -227,9 +227,9 @@ class QuoteSerializer(serializers.ModelSerializer):
     speaker_name = serializers.CharField(read_only=True)
     country = CountryRefSerializer(read_only=True, allow_null=True)
     role = RoleRefSerializer(read_only=True, allow_null=True)
-    source = SourceRefSerializer(read_only=True)
+    source = SourceRefSerializer(read_only=True)  # type: ignore[assignment]  # a field named like a Field attribute
     event = EventRefSerializer(read_only=True, allow_null=True)
-    topics = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
+    topics = serializers.SlugRelatedField[Topic](many=True, read_only=True, slug_field="slug")
     implied_stance = ImpliedStanceSerializer(read_only=True, allow_null=True)
     said_display = serializers.CharField(read_only=True)
     citation = serializers.CharField(read_only=True, help_text="A ready citation line.")
@@ -381,7 +381,8 @@ class ModelSaveSerializer(StrictModelSerializer):
     # Creates and updates one row through full_clean and stamp: every model rule, and who.
 
     def create(self, validated_data):
-        return self._save(self.Meta.model(**validated_data))
+        model: type[models.Model] = self.Meta.model
+        return self._save(model(**validated_data))
 
     def update(self, instance, validated_data):
         for field, value in validated_data.items():
@@ -510,7 +511,7 @@ class QuoteWriteSerializer(StrictModelSerializer):
     role = StrictPrimaryKeyRelatedField(
         queryset=Role.objects.all(), allow_null=True, required=False
     )
-    source = StrictPrimaryKeyRelatedField(queryset=Source.objects.all())
+    source = StrictPrimaryKeyRelatedField(queryset=Source.objects.all())  # type: ignore[assignment]  # a field named like a Field attribute
     event = slug_of(Event, allow_null=True, required=False)
     topics = TopicSlugField(many=True, required=False)
     implied_stance = StanceChoiceSerializer(
@@ -575,7 +576,7 @@ class PositionWriteSerializer(serializers.Serializer):
             stance = Stance.objects.filter(topic=topic, value=value).first()
             if stance is None:
                 raise serializers.ValidationError(
-                    {"stance": [f"{topic.name} has no stance {value}."]}
+                    {"stance": [f"{topic.name if topic else 'The topic'} has no stance {value}."]}
                 )
             attrs["stance"] = stance
         # Naming one holder replaces the other.

@@ -5,10 +5,12 @@ override, say) would be ignored; these read them on each request.
 """
 
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 
-class _LiveRates:
+class _LiveRates(SimpleRateThrottle):
+    scope: str  # named by each throttle below
+
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 

@@ -4,15 +4,16 @@ when two editors save the same object.
 """
 
 import contextlib
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -24,6 +25,14 @@ from apps.core.services import stamp
 
 # Below this many rows (by the planner's statistics) a changelist counts exactly.
 ESTIMATE_FROM = 50_000
+
+# The mixins below are mixed into model forms and model admins: the type checker sees
+# those as their bases, so it knows the attributes and super() methods they use.
+if TYPE_CHECKING:
+    _ModelFormBase = forms.ModelForm
+    _ModelAdminBase = admin.ModelAdmin
+else:
+    _ModelFormBase = _ModelAdminBase = object
 
 
 def estimated_rows(model, using: str = "default") -> int:
@@ -56,14 +65,16 @@ class EstimatedCountPaginator(Paginator):
     of COUNT(*), which reads every row; a filtered or small list is counted exactly."""
 
     @cached_property
-    def count(self):
+    def count(self) -> int:
         queryset = self.object_list
-        query = getattr(queryset, "query", None)
-        if query is not None and not query.where and not query.distinct:
+        if not isinstance(queryset, QuerySet):
+            return len(queryset)
+        query = queryset.query
+        if not query.where and not query.distinct:
             estimate = estimated_rows(queryset.model, queryset.db)
             if estimate >= ESTIMATE_FROM:
                 return estimate
-        return Paginator.count.func(self)
+        return queryset.count()
 
 
 RECORD_FIELDS = ("created_at", "created_by", "updated_at", "updated_by", "reviewed_by", "version")
@@ -78,9 +89,9 @@ def adopt_saved(obj, saved) -> None:
     vars(obj).update(vars(saved))
 
 
-def editable_values(instance, *, exclude=()) -> dict:
+def editable_values(instance, *, exclude=()) -> dict[str, Any]:
     """Return an instance's editable field values by name, as keyword arguments for a service."""
-    values = {}
+    values: dict[str, Any] = {}
     for field in instance._meta.concrete_fields:
         if not field.editable or field.primary_key or field.name in exclude:
             continue
@@ -120,7 +131,7 @@ def refusals_for(prefix: str | None = None):
         raise ServiceRefused(error, prefix) from error
 
 
-class ServiceErrorsMixin:
+class ServiceErrorsMixin(_ModelFormBase):
     """A form that shows, when the admin shows it again, the errors its save was refused with."""
 
     service_errors: dict | None = None  # set on the form class by the admin, per request
@@ -137,7 +148,7 @@ class EditorialForm(ServiceErrorsMixin, forms.ModelForm):
     """The default form of every editorial admin."""
 
 
-class VersionCheckMixin:
+class VersionCheckMixin(_ModelFormBase):
     """Refuses to save over a version another editor saved since this form was opened.
 
     The row is locked (the admin's save runs in one transaction) before its version is
@@ -151,7 +162,7 @@ class VersionCheckMixin:
 
     def clean(self):
         cleaned_data = super().clean()
-        loaded = cleaned_data.get("loaded_version")
+        loaded = self.cleaned_data.get("loaded_version")
         if self.instance.pk is None or loaded is None:
             return cleaned_data
         model = type(self.instance)
@@ -163,7 +174,7 @@ class VersionCheckMixin:
         )
         if current is not None and current != loaded:
             self.conflict = changes_since(self.instance, loaded)
-            data = self.data.copy()
+            data = self.data.copy() if isinstance(self.data, QueryDict) else {**self.data}
             data["loaded_version"] = str(current)
             self.data = data
             raise ValidationError(
@@ -176,7 +187,7 @@ class VersionCheckMixin:
         return cleaned_data
 
 
-class RecordFieldsMixin:
+class RecordFieldsMixin(_ModelAdminBase):
     """Shows who created and last changed a row, and when, read-only, on the change page."""
 
     def record_fields(self) -> list[str]:
@@ -194,7 +205,7 @@ class EditorialAdmin(RecordFieldsMixin, admin.ModelAdmin):
     """A model admin that records who changed each row, its own and its inlines', shows
     each object's history as a diff with a way back, and refuses stale saves."""
 
-    form = EditorialForm
+    form: type[forms.ModelForm] = EditorialForm
     list_per_page = 50
     # No second COUNT(*) of the whole table for "N total", and an estimate for the first
     # when the list is unfiltered and the table big.
@@ -277,7 +288,8 @@ class EditorialAdmin(RecordFieldsMixin, admin.ModelAdmin):
                     )
                 },
             )
-        form.service_errors = getattr(request, "service_errors", None)
+        if issubclass(form, ServiceErrorsMixin):
+            form.service_errors = getattr(request, "service_errors", None)
         return form
 
     def get_fieldsets(self, request, obj=None):

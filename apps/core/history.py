@@ -66,7 +66,7 @@ def object_history(obj) -> list[Entry]:
         .order_by("pgh_id")
     )
     user_ids = {e.pgh_context.metadata.get("user") for e in events if e.pgh_context_id is not None}
-    users = {
+    users: dict[int | None, str] = {
         u.pk: u.get_username() for u in get_user_model().objects.filter(pk__in=user_ids - {None})
     }
     entries, previous = [], None

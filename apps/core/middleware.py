@@ -52,7 +52,9 @@ class RequestLogMiddleware(RequestMiddleware):
     @staticmethod
     def bind_user_id(request) -> None:
         user = getattr(request, "user", None)
-        if user is None or (isinstance(user, SimpleLazyObject) and user._wrapped is empty):
+        if user is None or (
+            isinstance(user, SimpleLazyObject) and user._wrapped is empty  # type: ignore[attr-defined]  # private: not in the stubs
+        ):
             return  # not loaded by the request: loading it here would cost queries
         structlog.contextvars.bind_contextvars(user_id=user.pk)
 

@@ -11,15 +11,13 @@ from apps.positions.models import Position, Topic
 FEED_SIZE = 50
 
 
-class PositionChangesFeed(Feed):
+class ChangesFeed(Feed):
+    """The newest position changes; each feed below gives its own title, link and positions."""
+
     feed_type = Atom1Feed
-    title = "Allied Positions: position changes"
     subtitle = (
         "New and changed positions of allies on Ukraine's membership, timeline and guarantees."
     )
-
-    def link(self):
-        return reverse("dashboard:changes")
 
     def positions(self, obj):
         return Position.objects.published()
@@ -43,7 +41,14 @@ class PositionChangesFeed(Feed):
         return item.updated_at
 
 
-class CountryChangesFeed(PositionChangesFeed):
+class PositionChangesFeed(ChangesFeed):
+    title = "Allied Positions: position changes"
+
+    def link(self):
+        return reverse("dashboard:changes")
+
+
+class CountryChangesFeed(ChangesFeed):
     def get_object(self, request, code):
         return get_object_or_404(Country, code=code.upper())
 
@@ -57,7 +62,7 @@ class CountryChangesFeed(PositionChangesFeed):
         return Position.objects.published().filter(country=obj)
 
 
-class TopicChangesFeed(PositionChangesFeed):
+class TopicChangesFeed(ChangesFeed):
     def get_object(self, request, slug):
         return get_object_or_404(Topic, slug=slug)
 

@@ -1,5 +1,7 @@
 """Editors' admin for what it means: topics with their stance scales, and positions."""
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin
 from django.db import models
@@ -17,7 +19,7 @@ from apps.core.admin import (
 )
 from apps.positions.admin_forms import PositionAdminForm
 from apps.positions.admin_views import review_queue, statements_import_view
-from apps.positions.models import Position, PossibleShift, Stance, Topic
+from apps.positions.models import Position, PositionQuerySet, PossibleShift, Stance, Topic
 from apps.positions.services import position_record, position_update, shift_resolve
 
 
@@ -134,10 +136,9 @@ class PositionAdmin(EditorialAdmin):
         ]
 
     def get_queryset(self, request):
+        queryset = cast(PositionQuerySet, super().get_queryset(request))  # the model's manager's
         return (
-            super()
-            .get_queryset(request)
-            .with_stance()
+            queryset.with_stance()
             .select_related("stance__topic")
             .annotate(evidence_count=count_of(Position.evidence.through, "position"))
         )

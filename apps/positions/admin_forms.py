@@ -73,6 +73,6 @@ class PositionAdminForm(ServiceErrorsMixin, forms.ModelForm):
         # Recording a position closes the one in force and ends where the next begins, which
         # the overlap constraints would refuse on the entered dates; position_check owns the
         # period rules (and the database constraints still hold the saved rows).
-        exclude = super()._get_validation_exclusions()
+        exclude = super()._get_validation_exclusions()  # type: ignore[misc]  # private: not in the stubs
         exclude.add("valid_to")
         return exclude

@@ -257,7 +257,7 @@ class PossibleShift(TimestampedModel):
 # Evidence links are rows of Django's many-to-many table; a tracked proxy of it keeps
 # their history (pghistory's way for many-to-many), so a change of evidence is never lost.
 @pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent())
-class PositionEvidence(Position.evidence.through):
+class PositionEvidence(Position.evidence.through):  # type: ignore[name-defined]  # an auto-created model
     class Meta:
         proxy = True
         verbose_name_plural = "position evidence"

@@ -24,10 +24,11 @@ class Holder:
 
     @classmethod
     def of(cls, position: Position) -> "Holder":
-        if position.country_id:
-            country = position.country
+        country = position.country
+        if country is not None:
             return cls("country", country.code, country.name, country.nato_joined)
         organization = position.organization
+        assert organization is not None, "a position is held by a country or an organization"
         return cls("organization", organization.slug, organization.name)
 
 
@@ -183,8 +184,8 @@ def build_changes(
         positions = positions.filter(topic__in=topics)
     if country_codes:
         positions = positions.filter(country__code__in=country_codes)
-    before: dict = {}
-    after: dict = {}
+    before: dict[tuple[Holder, int], Position] = {}
+    after: dict[tuple[Holder, int], Position] = {}
     for position in positions:
         key = (Holder.of(position), position.topic_id)
         if _in_force(position, date_from):
@@ -192,13 +193,15 @@ def build_changes(
         if _in_force(position, date_to):
             after[key] = position
     changes = []
+    shown: list[Position] = []  # each change's newer side, for the evidence prefetch
     for key in before.keys() | after.keys():
         old, new = before.get(key), after.get(key)
         if old is not None and new is not None and old.stance.value == new.stance.value:
             continue
-        topic = (new or old).topic
-        changes.append(Change(key[0], topic, old, new))
-    prefetch_related_objects([c.after or c.before for c in changes], published_evidence())
+        latest = new or before[key]  # the key is in one of the two
+        changes.append(Change(key[0], latest.topic, old, new))
+        shown.append(latest)
+    prefetch_related_objects(shown, published_evidence())
     changes.sort(key=lambda c: (c.holder.type != "organization", c.holder.name, c.topic.order))
     return changes
 

@@ -6,9 +6,10 @@ alone, so a second load changes nothing. Quotes and positions go through the ser
 
 import datetime
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
-from django.db import transaction
+from django.db import models, transaction
 
 from apps.actors.models import Bloc, Country, Organization, Person, Role
 from apps.positions.models import Position, Stance, Topic
@@ -24,14 +25,17 @@ class SeedError(Exception):
     pass
 
 
+M = TypeVar("M", bound=models.Model)
+
+
 def _read(path: Path) -> dict:
     with path.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle) or {}
 
 
-def _upsert(model, lookup: dict, values: dict, counts: dict) -> object:
+def _upsert(model: type[M], lookup: dict, values: dict, counts: dict) -> M:
     """Create the row or bring it to the given values; count what changed."""
-    obj = model.objects.filter(**lookup).first()
+    obj = model._default_manager.filter(**lookup).first()
     if obj is None:
         obj = model(**lookup, **values)
         obj.full_clean()

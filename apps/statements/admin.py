@@ -1,12 +1,21 @@
 """Editors' admin for what was said: events, sources (with their quotes inline) and quotes."""
 
+from typing import cast
+
 from django.contrib import admin
 from django.db import models
 
 from apps.actors.models import Person
-from apps.core.admin import EditorialAdmin, adopt_saved, count_of, editable_values, refusals_for
+from apps.core.admin import (
+    EditorialAdmin,
+    ServiceErrorsMixin,
+    adopt_saved,
+    count_of,
+    editable_values,
+    refusals_for,
+)
 from apps.statements.admin_forms import QuoteAdminForm, QuoteInlineFormSet
-from apps.statements.models import Event, Quote, Source
+from apps.statements.models import Event, Quote, QuoteQuerySet, Source
 from apps.statements.services import quote_record, quote_update, source_record, source_update
 
 QUOTE_AUTOCOMPLETE = ["speaker", "country", "role", "event", "topics", "implied_stance"]
@@ -45,7 +54,8 @@ class QuoteInline(admin.StackedInline):
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
-        formset.form.service_errors = getattr(request, "service_errors", None)
+        if issubclass(formset.form, ServiceErrorsMixin):
+            formset.form.service_errors = getattr(request, "service_errors", None)
         return formset
 
     def get_queryset(self, request):
@@ -150,7 +160,8 @@ class QuoteAdmin(EditorialAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_attribution().prefetch_related("topics")
+        queryset = cast(QuoteQuerySet, super().get_queryset(request))  # the model's manager's
+        return queryset.with_attribution().prefetch_related("topics")
 
     def get_search_results(self, request, queryset, search_term):
         """Full-text search instead of a substring scan of a million texts."""

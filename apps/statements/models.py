@@ -262,7 +262,8 @@ class Quote(TimestampedModel):
 
     @property
     def speaker_name(self) -> str:
-        return self.speaker.name if self.speaker_id else self.speaker_label
+        # No query for an anonymous speaker: a null foreign key reads as None without one.
+        return self.speaker.name if self.speaker is not None else self.speaker_label
 
     @property
     def said_display(self) -> str:
@@ -272,16 +273,16 @@ class Quote(TimestampedModel):
     def citation(self) -> str:
         """A ready citation line: speaker, role, date, channel, source, URL."""
         parts = [self.speaker_name]
-        if self.role_id:
+        if self.role is not None:
             parts.append(self.role.title)
         parts.append(self.said_display)
         if self.channel:
             parts.append(self.channel)
         source = self.source
         cited = f"“{source.title}”"
-        if source.author_id:
+        if source.author is not None:
             cited = f"{source.author.name}, {cited}"
-        if source.publisher_id:
+        if source.publisher is not None:
             cited += f", {source.publisher.name}"
         cited += f", {source.published_display}"
         line = ", ".join(parts) + ". " + ("Reported in " if self.is_paraphrase else "In ") + cited
@@ -311,7 +312,7 @@ QUOTE_EDITABLE_FIELDS = [
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent())
-class QuoteTopic(Quote.topics.through):
+class QuoteTopic(Quote.topics.through):  # type: ignore[name-defined]  # an auto-created model
     """A quote's topic link, tracked so that its history is kept."""
 
     class Meta:

@@ -25,14 +25,16 @@ def quote_check(quote: Quote, topics=None) -> None:
         message = "Give the speaker, or for an anonymous source a speaker label: one, not both."
         errors["speaker"] = message
         errors["speaker_label"] = message
-    if quote.role_id is not None and quote.role.person_id != quote.speaker_id:
+    role = quote.role  # None without a query when no role is given
+    if role is not None and role.person_id != quote.speaker_id:
         errors["role"] = "The role must be one the speaker held."
-    if quote.role_id is not None and quote.said_on and not _role_held(quote.role, quote.said_on):
+    if role is not None and quote.said_on and not _role_held(role, quote.said_on):
         errors["role"] = (
-            f"{quote.role.person.name} did not hold “{quote.role.title}” on {quote.said_on:%d %B %Y}."
+            f"{role.person.name} did not hold “{role.title}” on {quote.said_on:%d %B %Y}."
         )
-    if quote.implied_stance_id is not None and topics is not None:
-        if quote.implied_stance.topic not in list(topics):
+    implied_stance = quote.implied_stance
+    if implied_stance is not None and topics is not None:
+        if implied_stance.topic not in list(topics):
             errors["implied_stance"] = "The implied stance must be on one of the quote's topics."
     if quote.source_id and quote.said_on and quote.source.published_on:
         if quote.said_on > quote.source.published_on and quote.source.published_precision == "day":

@@ -26,8 +26,8 @@ class Command(BaseCommand):
         with audit_context(door="import"):
             result = statements_import(rows=rows, dry_run=dry_run)
         if result.errors:
-            for error in result.errors:
-                self.stderr.write(str(error))
+            for problem in result.errors:
+                self.stderr.write(str(problem))
             raise CommandError(f"{len(result.errors)} error(s): nothing was imported.")
         verb = "Would import" if dry_run else "Imported"
         self.stdout.write(
