@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "pghistory.admin",
     "axes",
     "apps.core",
+    "apps.codebook",
     "apps.actors",
     "apps.statements",
     "apps.positions",

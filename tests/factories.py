@@ -35,9 +35,10 @@ class EditorFactory(UserFactory):
 
 
 EDITORIAL_MODELS = {
+    "codebook": ["topic", "stance"],
     "actors": ["country", "bloc", "organization", "person", "role"],
     "statements": ["event", "source", "quote"],
-    "positions": ["topic", "stance", "position"],
+    "positions": ["position"],
 }
 
 

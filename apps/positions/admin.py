@@ -1,15 +1,14 @@
-"""Editors' admin for what it means: topics with their stance scales, and positions."""
+"""Editors' admin for what it means: positions and the possible shifts to review."""
 
 from typing import cast
 
-from django import forms
 from django.contrib import admin
-from django.db import models
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.db.models.functions import Coalesce
 from django.urls import path
 from django.utils.html import format_html, format_html_join
 
+from apps.codebook.models import Stance, Topic
 from apps.core.admin import (
     EditorialAdmin,
     adopt_saved,
@@ -19,45 +18,8 @@ from apps.core.admin import (
 )
 from apps.positions.admin_forms import PositionAdminForm
 from apps.positions.admin_views import review_queue, statements_import_view
-from apps.positions.models import Position, PositionQuerySet, PossibleShift, Stance, Topic
+from apps.positions.models import Position, PositionQuerySet, PossibleShift
 from apps.positions.services import position_record, position_update, shift_resolve
-
-
-class StanceInline(admin.TabularInline):
-    model = Stance
-    fields = ["value", "label", "definition"]
-    extra = 0
-    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
-
-
-@admin.register(Topic)
-class TopicAdmin(EditorialAdmin):
-    list_display = ["name", "slug", "question", "order", "stance_count"]
-    search_fields = ["name", "slug", "question"]
-    list_select_related = False
-    ordering = ["order", "name"]  # explicit: an annotated queryset drops Meta.ordering
-    list_editable = ["order"]
-    prepopulated_fields = {"slug": ["name"]}
-    inlines = [StanceInline]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(stance_count=Count("stances"))
-
-    @admin.display(description="Stances", ordering="stance_count")
-    def stance_count(self, topic) -> int:
-        return topic.stance_count
-
-
-@admin.register(Stance)
-class StanceAdmin(EditorialAdmin):
-    list_display = ["__str__", "topic", "value", "label", "definition"]
-    list_filter = ["topic"]
-    search_fields = ["label", "definition", "topic__name", "topic__slug"]
-    list_select_related = ["topic"]
-    autocomplete_fields = ["topic"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("topic")
 
 
 class HolderTypeFilter(admin.SimpleListFilter):

@@ -199,9 +199,9 @@ class Quote(TimestampedModel):
     event = models.ForeignKey(
         Event, null=True, blank=True, on_delete=models.PROTECT, related_name="quotes"
     )
-    topics = models.ManyToManyField("positions.Topic", related_name="quotes", blank=True)
+    topics = models.ManyToManyField("codebook.Topic", related_name="quotes", blank=True)
     implied_stance = models.ForeignKey(
-        "positions.Stance",
+        "codebook.Stance",
         null=True,
         blank=True,
         on_delete=models.PROTECT,

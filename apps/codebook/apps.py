@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CodebookConfig(AppConfig):
+    name = "apps.codebook"
+    label = "codebook"
+    verbose_name = "Codebook"
