@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "apps.core.middleware.PrivateModeMiddleware",
+    "apps.accounts.middleware.PrivateModeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -135,7 +135,7 @@ if _REPLICA:
     DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
     # After AuthenticationMiddleware: it asks whether the user is an editor.
     MIDDLEWARE.insert(
-        MIDDLEWARE.index("apps.core.middleware.PrivateModeMiddleware") + 1,
+        MIDDLEWARE.index("apps.accounts.middleware.PrivateModeMiddleware") + 1,
         "config.routers.ReplicaReadsMiddleware",
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

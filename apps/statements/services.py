@@ -6,6 +6,7 @@ from django.db import transaction
 from apps.core.models import Status
 from apps.core.services import constraint_errors, review_errors, stamp
 from apps.statements.models import Quote, Source
+from apps.statements.signals import quote_saved
 
 QUOTE_CONSTRAINTS = {
     "quote_speaker_or_label": (
@@ -76,10 +77,8 @@ def _review(quote: Quote, *, previous: str | None, by) -> None:
 
 
 def _after_publish(quote: Quote) -> None:
-    # Positions build on quotes, so the shift check lives with them.
-    from apps.positions.services import shift_detect
-
-    shift_detect(quote)
+    # Positions build on quotes, so the shift check lives with them: they listen.
+    quote_saved.send(sender=Quote, quote=quote)
 
 
 @transaction.atomic
