@@ -44,7 +44,7 @@ from local_servers import database_url, free_port, gunicorn_command, wait_until_
 
 BENCH_DIR = BASE_DIR / "var" / "bench"
 DATABASE = "allied_bench"
-MARK = "allied-positions synthetic"  # as apps.core.synthetic.MARK, without importing Django
+MARK = "allied-positions synthetic"  # as apps.devtools.synthetic.MARK, without importing Django
 
 # wrk's `done` hook: one JSON line with the counts and the latency percentiles (microseconds).
 WRK_REPORT = """

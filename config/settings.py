@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "apps.dashboard",
     "apps.api",
     "apps.accounts",
+    "apps.devtools",
 ]
 
 MIDDLEWARE = [

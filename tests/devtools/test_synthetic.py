@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from apps.actors.models import Country
-from apps.core import synthetic
+from apps.devtools import synthetic
 
 
 def _drop(url: str) -> None:

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.core import synthetic
+from apps.devtools import synthetic
 
 
 class Command(BaseCommand):

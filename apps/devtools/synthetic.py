@@ -22,7 +22,6 @@ import random
 import subprocess
 import sys
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from urllib.parse import quote as url_quote
 
 import dj_database_url
@@ -30,7 +29,8 @@ import psycopg
 import yaml
 from django.conf import settings
 
-SEED_DIR = Path(__file__).resolve().parent.parent / "positions" / "seed"
+from apps.positions.seed import SEED_DIR
+
 FIRST_DAY = datetime.date(2008, 1, 1)
 LAST_DAY = datetime.date(2026, 6, 30)
 SPAN = (LAST_DAY - FIRST_DAY).days
