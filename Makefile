@@ -11,14 +11,15 @@ PG_DIR := $(CURDIR)/var/postgres
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install run test install-browser test-browser lint fmt typecheck migrations-check \
-	check-deploy lock stop-db superuser editor backup restore bench
+.PHONY: help install run test install-browser test-browser lint lint-imports fmt typecheck \
+	migrations-check check-deploy lock stop-db superuser editor backup restore bench
 
 help:
 	@echo "make run               install, migrate, seed, serve http://127.0.0.1:8000/ (DEBUG=true)"
 	@echo "make test              the whole test suite (embedded PostgreSQL, or DATABASE_URL)"
 	@echo "make test-browser      the Chromium tests (pytest -m browser); installs chromium and axe-core if missing"
-	@echo "make lint | fmt        ruff check + format check | apply fixes and format"
+	@echo "make lint | fmt        ruff check + format check + lint-imports | apply fixes and format"
+	@echo "make lint-imports      fail on an import that points up the apps' layers (pyproject.toml)"
 	@echo "make typecheck         mypy with the Django and DRF stubs over apps/ and config/"
 	@echo "make migrations-check  fail if models changed without a migration"
 	@echo "make check-deploy      Django's deployment checks (check --deploy) with production settings"
@@ -80,9 +81,13 @@ install-browser:
 test-browser: install install-browser
 	$(PYTEST) -m browser
 
-lint: install
+lint: install lint-imports
 	$(RUFF) check .
 	$(RUFF) format --check .
+
+# The apps' layers: [tool.importlinter] in pyproject.toml (tests/test_layers.py runs it too).
+lint-imports: install
+	$(VENV)/bin/lint-imports --no-cache
 
 fmt: install
 	$(RUFF) check --fix .
