@@ -1,40 +1,82 @@
-"""Query parameters of matrix/ and changes/, validated by serializers: a bad value is a 400
-naming the parameter."""
+"""The API's door to the questions' parameter classes (Django forms in the domain apps).
 
+`validated(request, Params)` validates a request's query with the same class the page uses
+and raises a 400 naming each bad parameter. `schema_of(Params)` states the same parameters in
+the OpenAPI schema, through the serializer fields whose schema extensions list the reference
+values (country codes, topic and bloc slugs) and the date rules.
+"""
+
+import functools
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 
-from apps.api.fields import (
-    BlocSlugField,
-    CommaSeparatedField,
-    CountryCodeField,
-    PastDateField,
-    QueryBooleanField,
-    TopicSlugField,
+from apps.actors.models import Bloc, Country
+from apps.api import fields
+from apps.core.params import (
+    BooleanParam,
+    DateParam,
+    QueryParams,
+    ReferenceListParam,
+    ReferenceParam,
+    TextParam,
 )
+from apps.positions.models import Topic
+
+REFERENCE_FIELDS = {
+    Country: fields.CountryCodeField,
+    Topic: fields.TopicSlugField,
+    Bloc: fields.BlocSlugField,
+}
 
 
-class MatrixParams(serializers.Serializer):
-    as_of = PastDateField(required=False, help_text="The day to show (default: today).")
-    topics = CommaSeparatedField(
-        child=TopicSlugField(),
-        required=False,
-        help_text="Topic slugs, comma-separated (default: all).",
-    )
-    bloc = BlocSlugField(required=False, help_text="Only this bloc's members.")
-    countries = CommaSeparatedField(
-        child=CountryCodeField(), required=False, help_text="Country codes, comma-separated."
-    )
-    nato = QueryBooleanField(required=False, help_text="true: only countries in NATO on as_of.")
+def validated(request, params_class: type[QueryParams]) -> dict:
+    """Return the cleaned parameters of the request's query, or raise a 400 naming each bad
+    one (with the messages the page shows for the same value)."""
+    params = params_class(request.query_params)
+    if not params.is_valid():
+        raise ValidationError(params.error_dict())
+    return params.cleaned_data
 
 
-class ChangesParams(serializers.Serializer):
-    vars()["from"] = PastDateField(help_text="The earlier state's day.")
-    to = PastDateField(required=False, help_text="The later state's day (default: today).")
-    topics = CommaSeparatedField(
-        child=TopicSlugField(),
-        required=False,
-        help_text="Topic slugs, comma-separated (default: all).",
-    )
-    countries = CommaSeparatedField(
-        child=CountryCodeField(), required=False, help_text="Country codes, comma-separated."
-    )
+def _serializer_field(field) -> serializers.Field:
+    """The serializer field that documents a parameter field."""
+    kwargs = {"required": field.required, "help_text": str(field.help_text or "") or None}
+    if "openapi" in vars(field):
+        # A field whose schema depends on its arguments (bounds, choices, a pattern) states it.
+        return _stated(field.openapi)(**kwargs)
+    if isinstance(field, DateParam):
+        cls = fields.PastDateField if field.past else fields.IsoDateField
+        return cls(**kwargs)
+    if isinstance(field, BooleanParam):
+        return fields.QueryBooleanField(**kwargs)
+    if isinstance(field, ReferenceListParam):
+        child = REFERENCE_FIELDS.get(field.queryset.model)
+        if child is None:
+            return fields.CommaSeparatedField(child=fields.StrictCharField(), **kwargs)
+        return fields.CommaSeparatedField(child=child(), **kwargs)
+    if isinstance(field, ReferenceParam):
+        reference = REFERENCE_FIELDS.get(field.queryset.model)
+        if reference is not None:
+            return reference(**kwargs)
+        return fields.StrictSlugField(max_length=fields.SLUG_MAX, **kwargs)
+    if isinstance(field, TextParam):
+        return fields.StrictCharField(allow_blank=True, max_length=field.max_length, **kwargs)
+    return fields.StrictCharField(**kwargs)
+
+
+def _stated(schema: dict) -> type[serializers.Field]:
+    """A serializer field class documented by a parameter field's own OpenAPI schema."""
+    return extend_schema_field(schema)(type("StatedField", (fields.StrictCharField,), {}))
+
+
+@functools.cache
+def schema_of(params_class: type[QueryParams]) -> type[serializers.Serializer]:
+    """A serializer class that states the parameter class's fields in the OpenAPI schema
+    (only the schema reads it: the form validates)."""
+    declared = {
+        name: _serializer_field(field) for name, field in params_class.base_fields.items()
+    }
+    name = params_class.__name__.removesuffix("Params") + "Params"
+    return type(name, (serializers.Serializer,), declared)

@@ -344,6 +344,33 @@ class ChangesSerializer(serializers.Serializer):
     entries = ChangeSerializer(many=True)
 
 
+class CompareCellSerializer(MatrixCellSerializer):
+    evidence = QuoteSummarySerializer(many=True, help_text="Published quotes, newest first.")
+
+
+class CompareStepSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    stance = StanceRefSerializer()
+    conditionality = serializers.ChoiceField(choices=Conditionality.choices)
+    valid_from = serializers.DateField()
+    valid_to = serializers.DateField(allow_null=True, help_text="Exclusive; null while it holds.")
+
+
+class CompareEntrySerializer(serializers.Serializer):
+    country = CountryRefSerializer()
+    topic = serializers.CharField(help_text="The topic's slug.")
+    current = CompareCellSerializer(allow_null=True, help_text="The position in force, or null.")
+    history = CompareStepSerializer(many=True, help_text="Its positions up to as_of, oldest first.")
+
+
+class ComparisonSerializer(serializers.Serializer):
+    """The schema of compare/ (the answer is built by the domain's comparison)."""
+
+    as_of = serializers.DateField()
+    topics = TopicRefSerializer(many=True)
+    entries = CompareEntrySerializer(many=True, help_text="One per country and topic.")
+
+
 # --- writes ---------------------------------------------------------------------------------
 
 

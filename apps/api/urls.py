@@ -6,8 +6,8 @@ from apps.api import views
 
 
 class ApiRouter(DefaultRouter):
-    """The v1 router: no format suffixes (`?format=` instead), and a root listing matrix/
-    and changes/ beside the resources."""
+    """The v1 router: no format suffixes (`?format=` instead), and a root listing matrix/,
+    compare/ and changes/ beside the resources."""
 
     include_format_suffixes = False
 
@@ -17,7 +17,12 @@ class ApiRouter(DefaultRouter):
             for prefix, _viewset, basename in self.registry
         }
         return self.APIRootView.as_view(
-            api_root_dict={**names, "matrix": "matrix", "changes": "changes"}
+            api_root_dict={
+                **names,
+                "matrix": "matrix",
+                "compare": "compare",
+                "changes": "changes",
+            }
         )
 
 
@@ -42,6 +47,7 @@ docs_view = SpectacularSwaggerSplitView.as_view(
 app_name = "api"
 urlpatterns = [
     path("v1/matrix/", views.MatrixView.as_view(), name="matrix"),
+    path("v1/compare/", views.CompareView.as_view(), name="compare"),
     path("v1/changes/", views.ChangesView.as_view(), name="changes"),
     path("v1/", include(router.urls)),
     path("schema/", views.SchemaView.as_view(), name="schema"),

@@ -1,12 +1,11 @@
 """/api/v1/: every resource readable by anyone, editable by editors, deletable by administrators."""
 
-import hashlib
+from typing import TYPE_CHECKING
 
-from django.core.cache import cache
+from django.conf import settings
 from django.db import transaction
 from django.http import JsonResponse
 from django.urls import Resolver404, resolve
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
@@ -15,17 +14,23 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import MethodNotAllowed, NotFound, ValidationError
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from apps.api import filters, reads, serializers
 from apps.api.conditional import ANY, conditional_get, if_match_versions, version_etag
 from apps.api.exceptions import Conflict, PreconditionFailed
 from apps.api.fields import QUERY_VALUE_MAX, SLUG_MAX
-from apps.api.pagination import QuoteCursorPagination
-from apps.api.params import ChangesParams, MatrixParams
+from apps.api.pagination import QuoteCursorPagination, link_header
+from apps.api.params import schema_of, validated
 from apps.api.renderers import CSVRenderer, JSONRenderer, RenderedJSON
+from apps.core.caching import kept_answer
+from apps.core.params import QueryParams
+from apps.core.services import StillNeeded, VersionConflict
 from apps.core.versions import data_version
-from apps.positions.queries import build_changes, build_matrix
+from apps.positions import questions
+from apps.statements.questions import QuoteSearchParams, quote_search
+from apps.statements.services import quote_delete
 
 # Free text may be empty (no words). Anything else given empty is no date, number, code,
 # choice or list, and is refused rather than silently ignored: leave the parameter out.
@@ -52,7 +57,14 @@ def check_query_params(request) -> None:
         raise ValidationError(errors)
 
 
-class ApiViewMixin:
+# The mixin below is mixed into DRF views, which the type checker sees as its base.
+if TYPE_CHECKING:
+    _APIViewBase = APIView
+else:
+    _APIViewBase = object
+
+
+class ApiViewMixin(_APIViewBase):
     """What every API view shares: 405 before anything else, strict query parameters, errors
     always as JSON, and ETag with 304 on GET."""
 
@@ -109,7 +121,9 @@ class EditorialViewSet(
     """Create and update through the write serializer (and so the services); answer with the
     read shape. Versioned resources need If-Match to change."""
 
-    write_serializer_class = None
+    # Each resource names both: its write serializer and its read shape.
+    write_serializer_class: type[BaseSerializer]
+    serializer_class: type[BaseSerializer]
     versioned = False
 
     def get_serializer_class(self):
@@ -154,19 +168,22 @@ class EditorialViewSet(
                 instance = serializer.save()
             return self.read_response(instance)
         versions = if_match_versions(request)
-        with transaction.atomic():
-            # Lock the row, then compare: of two writers holding the same version, the second
-            # waits here and then finds the version moved on. (A body that is invalid anyway
-            # is refused first, whatever the version.)
-            locked = type(instance).objects.select_for_update().get(pk=instance.pk)
-            serializer = self.get_serializer(locked, data=request.data, partial=partial)
-            serializer.is_valid(raise_exception=True)
-            if versions is not ANY and locked.version not in versions:
-                raise PreconditionFailed(
-                    f"This object is at version {locked.version}, not the one in If-Match: "
-                    "GET it again and redo your edit."
-                )
-            instance = serializer.save()
+        try:
+            with transaction.atomic():
+                # The body is checked against the row as it is now (locked: a writer holding
+                # the same version waits here); a body invalid anyway is refused first,
+                # whatever the version. The service compares the version.
+                locked = type(instance).objects.select_for_update().get(pk=instance.pk)
+                serializer = self.get_serializer(locked, data=request.data, partial=partial)
+                serializer.is_valid(raise_exception=True)
+                instance = serializer.save(expected_version=None if versions is ANY else versions)
+        except VersionConflict as conflict:
+            raise PreconditionFailed(
+                f"This object is at version {conflict.current}, not the one in If-Match: "
+                "GET it again and redo your edit."
+            ) from conflict
+        except StillNeeded as refused:
+            raise Conflict(str(refused)) from refused
         return self.read_response(instance)
 
     def perform_destroy(self, instance):
@@ -269,7 +286,6 @@ class QuoteViewSet(EditorialViewSet):
 
     serializer_class = serializers.QuoteSerializer
     write_serializer_class = serializers.QuoteWriteSerializer
-    filterset_class = filters.QuoteFilter
     pagination_class = QuoteCursorPagination
     versioned = True
     csv_filename = "quotes"
@@ -277,10 +293,23 @@ class QuoteViewSet(EditorialViewSet):
     def get_queryset(self):
         return reads.quotes(self.request.user)
 
+    @extend_schema(parameters=[schema_of(QuoteSearchParams)])
+    def list(self, request, *args, **kwargs):
+        """The quote search: the parameters the page takes, the answer the page downloads."""
+
+        def build():
+            params = validated(request, QuoteSearchParams)
+            result = quote_search(params, user=request.user)
+            body = result.as_dict(request.build_absolute_uri())
+            return Response(body, headers=link_header(body["next"], body["previous"]))
+
+        return kept_for_anonymous(request, build)
+
     def perform_destroy(self, instance):
-        if instance.positions.exists():
-            raise Conflict("This quote is evidence for a position: retract it instead.")
-        super().perform_destroy(instance)
+        try:
+            quote_delete(quote=instance, by=self.request.user)
+        except StillNeeded as refused:
+            raise Conflict(str(refused)) from refused
 
 
 class PositionViewSet(EditorialViewSet):
@@ -308,19 +337,14 @@ class ComputedView(ApiViewMixin, APIView):
         return True
 
 
-# The matrix and the change list are the same for every client: their serialized data is kept
-# for this long, keyed by the data version, so an edit shows at once.
-COMPUTED_TTL = 300
-
-
-def kept_key(request, *parts) -> tuple[str, bool]:
-    """The cache key of an answer, and whether it is kept rendered: a plain JSON answer is
-    kept as its bytes; any other format (CSV, the browsable API) renders from the data."""
+def kept_form(request) -> str:
+    """What an answer is kept as, which is what its rendering depends on besides the address:
+    a plain JSON answer as its bytes ("json"); any other format (CSV, indented JSON, the
+    browsable API) as the data it renders from ("data")."""
     rendered = type(request.accepted_renderer) is JSONRenderer and (
         request.accepted_media_type == JSONRenderer.media_type
     )
-    raw = "|".join(map(str, [*parts, "rendered" if rendered else "data"]))
-    return "api-kept:" + hashlib.sha256(raw.encode()).hexdigest(), rendered
+    return "json" if rendered else "data"
 
 
 def render_json(request, data) -> RenderedJSON:
@@ -329,113 +353,159 @@ def render_json(request, data) -> RenderedJSON:
 
 
 def computed(request, name: str, parts, build):
-    """Return build()'s data (or its rendered JSON) from the cache, keyed by the data
-    version and the parameters."""
-    key, rendered = kept_key(request, name, data_version(), *parts)
-    data = cache.get(key)
-    if data is None:
+    """Return build()'s data (or its rendered JSON) from the cache (apps.core.caching), keyed
+    by the data version, the address and the parameters: the matrix, a comparison and the
+    change list are the same for every client, signed in or not."""
+    form = kept_form(request)
+
+    def rendered():
         data = build()
-        if rendered:
-            data = render_json(request, data)
-        cache.set(key, data, COMPUTED_TTL)
-    return data
+        return render_json(request, data) if form == "json" else data
+
+    return kept_answer(
+        request, (name, parts, form), build=rendered, keep=lambda data: data, answer=lambda d: d
+    )
 
 
 def kept_for_anonymous(request, build):
-    """Answer an anonymous reader's list or detail from the cache when the data has not changed
-    since it was built: the serialized data (or its rendered JSON) and its ETag, keyed by the
-    data version, the full address (paging links are absolute) and today's date. Everyone
-    else, who may see drafts, is answered afresh."""
+    """Answer an anonymous reader's list or detail from the cache (apps.core.caching) when
+    the data has not changed since it was built: the serialized data (or its rendered JSON)
+    with the headers the view set (the ETag, a list's Link to its other pages). Everyone else,
+    who may see drafts, is answered afresh."""
     if request.user.is_authenticated:
         return build()
-    key, rendered = kept_key(
-        request, "read", data_version(), request.build_absolute_uri(), timezone.localdate()
-    )
-    kept = cache.get(key)
-    if kept is not None:
-        data, etag = kept
-        return Response(data, headers={"ETag": etag} if etag else None)
-    response = build()
-    if response.status_code == status.HTTP_200_OK:
-        data = render_json(request, response.data) if rendered else response.data
-        cache.set(key, (data, response.get("ETag")), COMPUTED_TTL)
-    return response
+    form = kept_form(request)
+
+    def keep(response):
+        if response.status_code != status.HTTP_200_OK:
+            return None
+        data = render_json(request, response.data) if form == "json" else response.data
+        # The renderer sets the type (and a CSV's file name) again on every answer.
+        headers = {k: v for k, v in response.items() if k.lower() != "content-type"}
+        return data, headers
+
+    def answer(kept):
+        data, headers = kept
+        return Response(data, headers=headers)
+
+    return kept_answer(request, ("read", form), build=build, keep=keep, answer=answer)
 
 
-class MatrixView(ComputedView):
+def params_key(params: dict) -> list:
+    """The cleaned parameters as cache-key parts: objects by their key, lists in order."""
+
+    def key(value):
+        if isinstance(value, list):
+            return [key(item) for item in value]
+        return getattr(value, "pk", value)
+
+    return sorted((name, key(value)) for name, value in params.items())
+
+
+class QuestionView(ComputedView):
+    """An analyst's question: the parameters validated by the class the page uses, the answer
+    from the domain's query, kept for the data version."""
+
+    params_class: type = QueryParams
+    question = staticmethod(lambda params: None)
+
+    def get(self, request):
+        params = validated(request, self.params_class)
+        name = type(self).__name__
+        build = lambda: type(self).question(params).as_dict()  # noqa: E731
+        return Response(computed(request, name, params_key(params), build))
+
+
+class MatrixView(QuestionView):
     """Allies (and NATO) × topics on a date: the stance in force in each cell, or null.
 
     Only published positions count."""
 
     csv_filename = "matrix"
+    params_class = questions.MatrixParams
+    question = staticmethod(questions.matrix)
 
-    @extend_schema(parameters=[MatrixParams], responses=serializers.MatrixSerializer)
+    @extend_schema(
+        parameters=[schema_of(questions.MatrixParams)], responses=serializers.MatrixSerializer
+    )
     def get(self, request):
-        params = MatrixParams(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        options = params.validated_data
-        as_of = options.get("as_of") or timezone.localdate()
-        topic_list = options.get("topics") or None
-        bloc = options.get("bloc")
-        codes = [c.code for c in options.get("countries") or []] or None
-        nato = options.get("nato", False)
-
-        def build():
-            topics, rows = build_matrix(
-                as_of=as_of, topics=topic_list, bloc=bloc, country_codes=codes, nato_only=nato
-            )
-            matrix = {"as_of": as_of, "topics": topics, "rows": rows}
-            return serializers.MatrixSerializer(matrix).data
-
-        slugs = [t.slug for t in topic_list] if topic_list else None
-        parts = [as_of, slugs, bloc.slug if bloc else None, codes, nato]
-        return Response(computed(request, "matrix", parts, build))
+        return super().get(request)
 
 
-class ChangesView(ComputedView):
+class CompareView(QuestionView):
+    """Two to four countries side by side on a date: each topic's stance in force with its
+    published evidence, and how it evolved up to that day. Only published positions count."""
+
+    csv_filename = "compare"
+    params_class = questions.CompareParams
+    question = staticmethod(questions.compare)
+
+    @extend_schema(
+        parameters=[schema_of(questions.CompareParams)],
+        responses=serializers.ComparisonSerializer,
+    )
+    def get(self, request):
+        return super().get(request)
+
+
+class ChangesView(QuestionView):
     """Who moved between two dates: stance changes (up or down the scale), new and ended
     positions, with the evidence behind the later state. Only published positions count."""
 
     csv_filename = "changes"
+    params_class = questions.ChangesParams
+    question = staticmethod(questions.changes)
 
-    @extend_schema(parameters=[ChangesParams], responses=serializers.ChangesSerializer)
+    @extend_schema(
+        parameters=[schema_of(questions.ChangesParams)], responses=serializers.ChangesSerializer
+    )
     def get(self, request):
-        params = ChangesParams(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        options = params.validated_data
-        date_from = options["from"]
-        date_to = options.get("to") or timezone.localdate()
-        topic_list = options.get("topics") or None
-        codes = [c.code for c in options.get("countries") or []] or None
+        return super().get(request)
 
-        def build():
-            entries = build_changes(
-                date_from=date_from, date_to=date_to, topics=topic_list, country_codes=codes
-            )
-            changes = {"from": date_from, "to": date_to, "entries": entries}
-            return serializers.ChangesSerializer(changes).data
 
-        slugs = [t.slug for t in topic_list] if topic_list else None
-        return Response(computed(request, "changes", [date_from, date_to, slugs, codes], build))
+# The schema is written in the site's language, for the one version of the API (its addresses
+# name it: /api/v1/). drf-spectacular would otherwise generate a schema for any `lang` or
+# `version` a request names, and put the version into the file name.
+SCHEMA_LANGUAGES = frozenset({settings.LANGUAGE_CODE})
 
 
 class SchemaView(SpectacularAPIView):
     """The OpenAPI schema. Generating it reads the reference data its enumerations list (some
-    thirty queries), so it is generated once per data version and process, then reused."""
+    thirty queries), so it is generated once per data version and process, then reused. A
+    `lang` other than the site's language, or any `version`, is refused (400): no request can
+    make it generate another schema or evict the one kept."""
 
     _generated: dict = {}
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        errors = {}
+        lang = request.query_params.get("lang")
+        if lang is not None and lang not in SCHEMA_LANGUAGES:
+            known = ", ".join(sorted(SCHEMA_LANGUAGES))
+            errors["lang"] = [f"The schema is written in {known} only: use that or leave lang out."]
+        if "version" in request.query_params:
+            errors["version"] = [
+                "The API has one version, named in its addresses (/api/v1/): leave version out."
+            ]
+        if errors:
+            raise ValidationError(errors)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code >= 400:  # errors are JSON, as everywhere in the API
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
     def _get_schema_response(self, request):
-        version = self.api_version or request.version or self._get_version_parameter(request)
-        key = (data_version(), version, request.GET.get("lang"))
+        key = data_version()
         data = self._generated.get(key)
         if data is None:
-            generator = self.generator_class(
-                urlconf=self.urlconf, api_version=version, patterns=self.patterns
-            )
+            generator = self.generator_class(urlconf=self.urlconf, patterns=self.patterns)
             data = generator.get_schema(request=request, public=self.serve_public)
             type(self)._generated = {key: data}  # only the current version is kept
-        filename = self._get_filename(request, version)
+        # The title and the chosen renderer's suffix (yaml or json): nothing from the request.
+        filename = self._get_filename(request, None)
         return Response(
             data=data, headers={"Content-Disposition": f'inline; filename="{filename}"'}
         )

@@ -5,6 +5,8 @@ import csv
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse, JsonResponse
 
+from apps.core.tables import csv_text
+
 FORMATS = {"csv", "json"}
 
 
@@ -12,6 +14,18 @@ def wanted_format(request) -> str | None:
     """Return 'csv' or 'json' when the page is asked for as a download."""
     value = request.GET.get("format")
     return value if value in FORMATS else None
+
+
+def answer(fmt: str, filename: str, data: dict) -> HttpResponse:
+    """A question's answer (its result's as_dict(), the API's body for the same query) as a
+    CSV or JSON attachment. The CSV comes from the one writer the API uses, which neutralises
+    spreadsheet formulas."""
+    if fmt == "csv":
+        response = HttpResponse(csv_text(data), content_type="text/csv; charset=utf-8")
+    else:
+        response = JsonResponse(data, encoder=DjangoJSONEncoder, safe=False)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
 
 
 def download(fmt: str, filename: str, header: list[str], rows: list[list], payload) -> HttpResponse:
@@ -28,44 +42,3 @@ def download(fmt: str, filename: str, header: list[str], rows: list[list], paylo
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
     return response
-
-
-def quote_record_dict(quote) -> dict:
-    """One quote as an export row (also the JSON shape)."""
-    return {
-        "id": quote.pk,
-        "said_on": quote.said_on.isoformat(),
-        "said_precision": quote.said_precision,
-        "speaker": quote.speaker_name,
-        "role": quote.role.title if quote.role_id else "",
-        "country": quote.country.code if quote.country_id else "",
-        "text": quote.text,
-        "is_paraphrase": quote.is_paraphrase,
-        "channel": quote.channel,
-        "source": quote.source.title,
-        "url": quote.source.url,
-        "citation": quote.citation,
-    }
-
-
-QUOTE_COLUMNS = [
-    "id",
-    "said_on",
-    "said_precision",
-    "speaker",
-    "role",
-    "country",
-    "text",
-    "is_paraphrase",
-    "channel",
-    "source",
-    "url",
-    "citation",
-]
-
-
-def quotes_download(fmt: str, filename: str, quotes, extra: dict | None = None):
-    records = [quote_record_dict(q) for q in quotes]
-    columns = QUOTE_COLUMNS
-    rows = [[record[c] for c in columns] for record in records]
-    return download(fmt, filename, columns, rows, {**(extra or {}), "quotes": records})

@@ -1,27 +1,28 @@
 """The analysts' pages. One URL serves the full page or, for htmx, only the partial."""
 
 import datetime
-import functools
 
-from django.core.cache import cache
-from django.db import connection
-from django.db.models import Count, F, Q, Window, prefetch_related_objects
+from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
-from django.http import HttpResponse
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from apps.actors.models import Country, Person
+from apps.core.params import Cursor, drop_blank
 from apps.dashboard import exports
-from apps.dashboard.caching import conditional_page, page_etag
-from apps.dashboard.forms import ChangesFilter, CompareFilter, MatrixFilter, QuoteSearch
+from apps.dashboard.caching import cached_for_anonymous, conditional_page
 from apps.dashboard.maps import stance_map
+from apps.positions import questions
 from apps.positions.models import Position, Topic
-from apps.positions.queries import build_changes, build_matrix, in_force, published_evidence
+from apps.positions.queries import published_evidence
+from apps.positions.questions import AsOfParams, ChangesParams, CompareParams, MatrixParams
 from apps.statements.models import Event, Quote, Source
+from apps.statements.questions import PAGE_SIZE_MAX, QuoteSearchParams, quote_search
 
 QUOTES_PER_PAGE = 20
 # A country page shows, per topic, this many of the newest positions (and links to the whole
@@ -33,61 +34,12 @@ PEOPLE_ON_COUNTRY = 60
 QUOTES_ON_DETAIL = 100
 # The as-of control offers the eve of this many of the latest summits and ministerials.
 PRESETS = 24
-# Counting all matches of a broad search costs a scan of the whole table: beyond this many
-# the page says "1000+".
-TOTAL_CAP = 1_000
-# Facets count the newest matches up to this many: exact for a narrow search, a sample of
-# the newest for a broad one (the page says so). Each facet shows its largest values.
-FACET_WINDOW = 500
-FACET_SIZE = 10
 
 
 def render(request, template: str, partial: str, context: dict, status: int = 200):
     """Render the page, or only its named partial for an htmx request."""
     name = f"{template}#{partial}" if request.htmx and not request.htmx.boosted else template
     return TemplateResponse(request, name, context, status=status)
-
-
-PAGE_TTL = 300
-
-
-def cached_for_anonymous(view):
-    """Keep a rendered page for anonymous readers, keyed like its ETag (data version, full
-    address, page or partial, today's date), so an edit shows at once. Signed-in readers, and
-    any page that sets a cookie or carries a per-request nonce, are rendered every time."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        anonymous = not request.COOKIES and not request.user.is_authenticated
-        if not anonymous:
-            return view(request, *args, **kwargs)
-        boosted = "boosted" if request.headers.get("HX-Boosted") else ""
-        key = f"page:{page_etag(request, *args, **kwargs)}:{boosted}"
-        kept = cache.get(key)
-        if kept is not None:
-            content, content_type, disposition = kept
-            response = HttpResponse(content, content_type=content_type)
-            if disposition:
-                response["Content-Disposition"] = disposition
-            return response
-        response = view(request, *args, **kwargs)
-        if hasattr(response, "render") and not response.is_rendered:
-            response.render()
-        if (
-            response.status_code == 200
-            and not response.cookies
-            and not getattr(response, "streaming", False)
-            and b"nonce=" not in response.content
-        ):
-            kept = (
-                response.content,
-                response["Content-Type"],
-                response.get("Content-Disposition", ""),
-            )
-            cache.set(key, kept, PAGE_TTL)
-        return response
-
-    return wrapper
 
 
 def event_presets():
@@ -103,81 +55,54 @@ def _status_for(form) -> int:
     return 400 if form.errors else 200
 
 
+# Page links saved before the parameters took the API's spelling: (parameter, old value) ->
+# new value. Such a link is redirected to its new address, so it keeps working.
+LEGACY_VALUES = {("nato", "on"): "true"}
+
+
+def legacy_redirect(request):
+    """A permanent redirect to the current spelling of an old page address, or None."""
+    query = request.GET.copy()
+    changed = False
+    for (name, old), new in LEGACY_VALUES.items():
+        if query.get(name) == old:
+            query[name] = new
+            changed = True
+    if not changed:
+        return None
+    return HttpResponsePermanentRedirect(f"{request.path}?{query.urlencode()}")
+
+
+def ask(request, params_class):
+    """The page's parameters, validated by the question's parameter class (the one the API
+    uses), after dropping the empty values an HTML form sends for the fields left blank."""
+    form = params_class(drop_blank(request.GET))
+    return form, form.is_valid()
+
+
+def download(request, result, filename: str):
+    """`?format=json` or `?format=csv`: the API's answer for the same query, as a download."""
+    fmt = exports.wanted_format(request)
+    if fmt is None:
+        return None
+    return exports.answer(fmt, filename, result.as_dict())
+
+
 @require_GET
 @conditional_page
 @vary_on_headers("HX-Request")
 @cached_for_anonymous
 def matrix(request):
-    form = MatrixFilter(request.GET)
-    topics, rows = [], []
-    if form.is_valid():
-        data = form.cleaned_data
-        topics, rows = build_matrix(
-            as_of=data["as_of"],
-            topics=data["topics"] or None,
-            bloc=data["bloc"],
-            nato_only=data["nato"],
-        )
-        fmt = exports.wanted_format(request)
-        if fmt:
-            return _matrix_download(fmt, data["as_of"], topics, rows)
-    context = {
-        "form": form,
-        "topics": topics,
-        "rows": rows,
-        "presets": event_presets(),
-        "as_of": form.cleaned_data.get("as_of") if form.is_valid() else None,
-    }
+    if moved := legacy_redirect(request):
+        return moved
+    form, valid = ask(request, MatrixParams)
+    context = {"form": form, "topics": [], "rows": [], "presets": event_presets(), "as_of": None}
+    if valid:
+        result = questions.matrix(form.cleaned_data)
+        if fetched := download(request, result, f"matrix-{result.as_of}"):
+            return fetched
+        context.update(topics=result.topics, rows=result.rows, as_of=result.as_of)
     return render(request, "dashboard/matrix.html", "matrix-results", context, _status_for(form))
-
-
-def _matrix_download(fmt, as_of, topics, rows):
-    header = ["holder_type", "holder", "name"]
-    for topic in topics:
-        header += [
-            f"{topic.slug}_value",
-            f"{topic.slug}_label",
-            f"{topic.slug}_conditionality",
-            f"{topic.slug}_confidence",
-            f"{topic.slug}_since",
-            f"{topic.slug}_evidence",
-        ]
-    lines, records = [], []
-    for row in rows:
-        line = [row.holder.type, row.holder.key, row.holder.name]
-        cells = {}
-        for topic in topics:
-            position = row.cells[topic.slug]
-            if position is None:
-                line += ["", "", "", "", "", ""]
-                cells[topic.slug] = None
-                continue
-            cell = {
-                "position": position.pk,
-                "stance": {"value": position.stance.value, "label": position.stance.label},
-                "conditionality": position.conditionality,
-                "confidence": position.confidence,
-                "valid_from": position.valid_from,
-                "evidence_count": position.evidence_count,
-            }
-            cells[topic.slug] = cell
-            line += [
-                position.stance.value,
-                position.stance.label,
-                position.conditionality,
-                position.confidence,
-                position.valid_from,
-                position.evidence_count,
-            ]
-        lines.append(line)
-        records.append(
-            {
-                "holder": {"type": row.holder.type, "key": row.holder.key, "name": row.holder.name},
-                "cells": cells,
-            }
-        )
-    payload = {"as_of": as_of, "topics": [t.slug for t in topics], "rows": records}
-    return exports.download(fmt, f"matrix-{as_of}", header, lines, payload)
 
 
 @require_GET
@@ -197,77 +122,14 @@ def position_evidence(request, pk: int):
 @vary_on_headers("HX-Request")
 @cached_for_anonymous
 def compare(request):
-    form = CompareFilter(request.GET)
+    form, valid = ask(request, CompareParams)
     context = {"form": form, "columns": [], "topics": []}
-    if form.is_valid() and form.cleaned_data["countries"]:
-        data = form.cleaned_data
-        countries = data["countries"]
-        topics = list(Topic.objects.all())
-        positions = list(
-            Position.objects.published()
-            .filter(country__in=countries, valid_from__lte=data["as_of"])
-            .with_stance()
-            .order_by("valid_from")
-        )
-        columns = []
-        for country in countries:
-            mine = [p for p in positions if p.country_id == country.pk]
-            by_topic = []
-            for topic in topics:
-                history = [p for p in mine if p.topic_id == topic.pk]
-                current = next(
-                    (
-                        p
-                        for p in reversed(history)
-                        if p.valid_to is None or p.valid_to > data["as_of"]
-                    ),
-                    None,
-                )
-                by_topic.append({"topic": topic, "current": current, "history": history})
-            columns.append({"country": country, "topics": by_topic})
-        # Only the stance in force shows its quotes: fetch those alone (one query).
-        current = [e["current"] for c in columns for e in c["topics"] if e["current"]]
-        prefetch_related_objects(current, published_evidence())
-        context.update(columns=columns, topics=topics, as_of=data["as_of"])
-        fmt = exports.wanted_format(request)
-        if fmt:
-            return _compare_download(fmt, data["as_of"], columns)
+    if valid and form.cleaned_data["countries"]:
+        result = questions.compare(form.cleaned_data)
+        if fetched := download(request, result, f"compare-{result.as_of}"):
+            return fetched
+        context.update(columns=result.columns, topics=result.topics, as_of=result.as_of)
     return render(request, "dashboard/compare.html", "compare-results", context, _status_for(form))
-
-
-def _compare_download(fmt, as_of, columns):
-    header = [
-        "country",
-        "topic",
-        "value",
-        "label",
-        "conditionality",
-        "confidence",
-        "since",
-        "evidence",
-    ]
-    lines, records = [], []
-    for column in columns:
-        for entry in column["topics"]:
-            position = entry["current"]
-            evidence = (
-                "; ".join(q.citation for q in position.published_evidence) if position else ""
-            )
-            record = {
-                "country": column["country"].code,
-                "topic": entry["topic"].slug,
-                "value": position.stance.value if position else None,
-                "label": position.stance.label if position else "",
-                "conditionality": position.conditionality if position else "",
-                "confidence": position.confidence if position else "",
-                "since": position.valid_from if position else None,
-                "evidence": evidence,
-            }
-            records.append(record)
-            lines.append([record[h] if record[h] is not None else "" for h in header])
-    return exports.download(
-        fmt, f"compare-{as_of}", header, lines, {"as_of": as_of, "entries": records}
-    )
 
 
 @require_GET
@@ -275,62 +137,14 @@ def _compare_download(fmt, as_of, columns):
 @vary_on_headers("HX-Request")
 @cached_for_anonymous
 def changes(request):
-    form = ChangesFilter(request.GET)
+    form, valid = ask(request, ChangesParams)
     context = {"form": form, "changes": [], "events": Event.objects.order_by("-start_date")}
-    if form.is_valid():
-        data = form.cleaned_data
-        found = build_changes(
-            date_from=data["from"],
-            date_to=data["to"],
-            topics=data["topics"] or None,
-            country_codes=[c.code for c in data["countries"]] or None,
-        )
-        context.update(changes=found, date_from=data["from"], date_to=data["to"])
-        fmt = exports.wanted_format(request)
-        if fmt:
-            return _changes_download(fmt, data["from"], data["to"], found)
+    if valid:
+        result = questions.changes(form.cleaned_data)
+        if fetched := download(request, result, f"changes-{result.date_from}-{result.date_to}"):
+            return fetched
+        context.update(changes=result.entries, date_from=result.date_from, date_to=result.date_to)
     return render(request, "dashboard/changes.html", "changes-results", context, _status_for(form))
-
-
-def _changes_download(fmt, date_from, date_to, found):
-    header = [
-        "holder_type",
-        "holder",
-        "name",
-        "topic",
-        "direction",
-        "before_value",
-        "before_label",
-        "after_value",
-        "after_label",
-        "since",
-        "evidence",
-    ]
-    lines, records = [], []
-    for change in found:
-        before, after = change.before, change.after
-        record = {
-            "holder_type": change.holder.type,
-            "holder": change.holder.key,
-            "name": change.holder.name,
-            "topic": change.topic.slug,
-            "direction": change.direction,
-            "before_value": before.stance.value if before else None,
-            "before_label": before.stance.label if before else "",
-            "after_value": after.stance.value if after else None,
-            "after_label": after.stance.label if after else "",
-            "since": (after or before).valid_from,
-            "evidence": "; ".join(q.citation for q in change.evidence),
-        }
-        records.append(record)
-        lines.append(["" if record[h] is None else record[h] for h in header])
-    return exports.download(
-        fmt,
-        f"changes-{date_from}-{date_to}",
-        header,
-        lines,
-        {"from": date_from, "to": date_to, "entries": records},
-    )
 
 
 @require_GET
@@ -338,130 +152,99 @@ def _changes_download(fmt, date_from, date_to, found):
 @vary_on_headers("HX-Request")
 @cached_for_anonymous
 def quotes(request):
-    form = QuoteSearch(request.GET)
-    context = {"form": form, "quotes": [], "facets": {}, "next_cursor": None}
-    if form.is_valid():
-        data = form.cleaned_data
-        found = _filtered_quotes(data)
-        page = found.with_attribution().order_by("-said_on", "-id")
-        if data["after"]:
-            page = page.after(*data["after"])
+    """The quote search (apps.statements.questions): the API's parameters; its downloads are
+    the API's answer for the same query."""
+    if moved := quote_legacy_redirect(request):
+        return moved
+    form, valid = ask(request, QuoteSearchParams)
+    context = {
+        "form": form,
+        "result": None,
+        "downloads": {},
+        "download_size": PAGE_SIZE_MAX,
+        "chosen": chosen_names(form),
+    }
+    if valid:
         fmt = exports.wanted_format(request)
-        limit = 1000 if fmt else QUOTES_PER_PAGE
-        rows = list(page[: limit + 1])
-        has_next = len(rows) > limit
-        rows = rows[:limit]
         if fmt:
-            return exports.quotes_download(fmt, "quotes", rows, {"q": data["q"]})
-        if data["q"] and rows:
-            headlines = dict(
-                Quote.objects.filter(pk__in=[q.pk for q in rows])
-                .with_headline(data["q"])
-                .values_list("pk", "headline")
-            )
-            for quote in rows:
-                quote.headline = headlines.get(quote.pk)
-        if has_next:
-            last = rows[-1]
-            context["next_cursor"] = f"{last.said_on.isoformat()}_{last.pk}"
-        total = _capped_count(found, TOTAL_CAP)
-        context.update(
-            quotes=rows,
-            facets=_facets(found),
-            total=min(total, TOTAL_CAP),
-            total_capped=total > TOTAL_CAP,
-            facet_window=FACET_WINDOW if total > FACET_WINDOW else None,
+            result = quote_search(form.cleaned_data, user=request.user)
+            body = result.as_dict(api_address(request, "api:quote-list"))
+            return exports.answer(fmt, "quotes", body)
+        result = quote_search(
+            form.cleaned_data, user=request.user, page_size=QUOTES_PER_PAGE, summary=True
         )
+        context.update(result=result, downloads=quote_downloads(request))
     return render(request, "dashboard/quote_list.html", "quote-results", context, _status_for(form))
 
 
-def _filtered_quotes(data):
-    found = Quote.objects.published().search(data["q"])
-    if data["country"]:
-        # The country's id as a literal (not a join or subquery): PostgreSQL then knows from
-        # its statistics how many quotes the country has, and reads quote_country_feed in
-        # order when that pays. The form looked it up when it checked the code.
-        found = found.filter(country_id=data["country_id"])
-    if data["topic"]:
-        found = found.filter(topics=data["topic"])
-    if data["speaker"]:
-        found = found.filter(speaker=data["speaker"])
-    if data["source"]:
-        found = found.filter(source=data["source"])
-    if data["year"]:
-        found = found.filter(said_on__year=data["year"])
-    if data["anonymous"] is not None:
-        found = found.filter(speaker__isnull=data["anonymous"])
-    return found
+def chosen_names(form) -> dict[str, str]:
+    """The names of the speaker, event and source a search names by slug or id, shown beside
+    the fields (none where the value was refused)."""
+    given = getattr(form, "cleaned_data", {})
+    speaker, event, source = (given.get(name) for name in ("speaker", "event", "source"))
+    return {
+        "speaker": speaker.name if speaker else "",
+        "event": event.name if event else "",
+        "source": source.title if source else "",
+    }
 
 
-def _capped_count(queryset, cap: int) -> int:
-    """Count the rows up to cap + 1: a broad search costs no more than a narrow one."""
-    return queryset.order_by().values("pk")[: cap + 1].count()
+# Old spellings of the quote search's values, redirected to the API's.
+LEGACY_BOOLEANS = {"on": "true", "True": "true", "1": "true", "False": "false", "0": "false"}
 
 
-# Each facet counts per id over the window, keeps its largest values, and only then looks up
-# their names: a handful of primary-key reads, not a join with every person or source.
-FACET_SQL = """
-WITH hits AS MATERIALIZED ({window})
-SELECT 'country', c.code, c.name, b.n FROM (
-  SELECT country_id AS id, count(*) AS n FROM hits WHERE country_id IS NOT NULL
-  GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {size}) b JOIN actors_country c ON c.id = b.id
-UNION ALL
-SELECT 'topic', t.slug, t.name, b.n FROM (
-  SELECT qt.topic_id AS id, count(*) AS n FROM hits h
-  JOIN statements_quote_topics qt ON qt.quote_id = h.id
-  GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {size}) b JOIN positions_topic t ON t.id = b.id
-UNION ALL
-SELECT 'speaker', p.slug, p.name, b.n FROM (
-  SELECT speaker_id AS id, count(*) AS n FROM hits WHERE speaker_id IS NOT NULL
-  GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {size}) b JOIN actors_person p ON p.id = b.id
-UNION ALL
-SELECT 'source', s.id::text, s.title, b.n FROM (
-  SELECT source_id AS id, count(*) AS n FROM hits
-  GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {size}) b JOIN statements_source s ON s.id = b.id
-UNION ALL
-SELECT 'year', EXTRACT(YEAR FROM said_on)::int::text, NULL, count(*) FROM hits GROUP BY 2
-UNION ALL
-SELECT 'anonymous', (speaker_id IS NULL)::text, NULL, count(*) FROM hits GROUP BY 2
-"""
-
-FACET_KEYS = {
-    "country": ("country__code", "country__name"),
-    "topic": ("topics__slug", "topics__name"),
-    "speaker": ("speaker__slug", "speaker__name"),
-    "source": ("source__id", "source__title"),
-}
+def quote_legacy_redirect(request):
+    """A permanent redirect from an old quote-search address to its current spelling, or
+    None: `after=<date>_<id>` becomes `cursor=n<day>-<id>`, a country code is upper case,
+    `anonymous` is true or false."""
+    query = request.GET.copy()
+    changed = False
+    if "after" in query:
+        after = query.pop("after")[-1]
+        if after:
+            query["cursor"] = _cursor_of_after(after)
+        changed = True
+    country = query.get("country")
+    if country and country != country.upper():
+        query["country"] = country.upper()
+        changed = True
+    anonymous = query.get("anonymous")
+    if anonymous in LEGACY_BOOLEANS:
+        query["anonymous"] = LEGACY_BOOLEANS[anonymous]
+        changed = True
+    if not changed:
+        return None
+    return HttpResponsePermanentRedirect(f"{request.path}?{query.urlencode()}")
 
 
-def _facets(found) -> dict:
-    """Counts per country, topic, speaker, source, year and anonymity, in one query over the
-    newest FACET_WINDOW matches (all of them when there are fewer)."""
-    window = (
-        found.order_by("-said_on", "-id")
-        .values("id", "country_id", "speaker_id", "source_id", "said_on")[:FACET_WINDOW]
-        .query
-    )
-    sql, params = window.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(FACET_SQL.format(window=sql, size=int(FACET_SIZE)), params)
-        found_rows = cursor.fetchall()
-    facets: dict = {name: [] for name in (*FACET_KEYS, "year", "anonymous")}
-    for facet, value, name, n in found_rows:
-        if facet in FACET_KEYS:
-            key, label = FACET_KEYS[facet]
-            facets[facet].append(
-                {key: int(value) if facet == "source" else value, label: name, "n": n}
-            )
-        elif facet == "year":
-            facets["year"].append({"year": int(value), "n": n})
-        else:
-            facets["anonymous"].append({"anonymous": value == "true", "n": n})
-    for facet, (_key, label) in FACET_KEYS.items():
-        facets[facet].sort(key=lambda item: (-item["n"], item[label]))
-    facets["year"].sort(key=lambda item: -item["year"])
-    facets["anonymous"].sort(key=lambda item: item["anonymous"])
-    return facets
+def _cursor_of_after(after: str) -> str:
+    """The cursor an old `after=<date>_<id>` meant; a broken one is passed on as it is, for
+    the cursor's check to refuse."""
+    try:
+        day, pk = after.split("_")
+        return str(Cursor("n", datetime.date.fromisoformat(day), int(pk)))
+    except ValueError:
+        return after
+
+
+def api_address(request, name: str) -> str:
+    """The absolute address of the API's answer to this page's query: a download's page links
+    point there, as the API's own do."""
+    query = drop_blank(request.GET).urlencode()
+    return request.build_absolute_uri(reverse(name)) + (f"?{query}" if query else "")
+
+
+def quote_downloads(request) -> dict[str, str]:
+    """The page's download links: its query from the newest match on, as many as a download
+    may hold, as CSV or JSON."""
+    query = drop_blank(request.GET)
+    query.pop("cursor", None)
+    query["page_size"] = str(PAGE_SIZE_MAX)
+    links = {}
+    for fmt in ("csv", "json"):
+        query["format"] = fmt
+        links[fmt] = "?" + query.urlencode()
+    return links
 
 
 @require_GET
@@ -546,10 +329,11 @@ def person(request, slug: str):
 @cached_for_anonymous
 def topic(request, slug: str):
     topic = get_object_or_404(Topic.objects.prefetch_related("stances"), slug=slug)
-    form = MatrixFilter(request.GET)
-    as_of = form.cleaned_data["as_of"] if form.is_valid() else timezone.localdate()
+    form, valid = ask(request, AsOfParams)
+    as_of = form.cleaned_data["as_of"] if valid else timezone.localdate()
     positions = list(
-        in_force(Position.objects.published(), as_of)
+        Position.objects.published()
+        .in_force(as_of)
         .filter(topic=topic)
         .with_stance()
         .order_by("-stance__value", "country__name", "organization__name")

@@ -43,11 +43,31 @@ class PositionQuerySet(models.QuerySet):
         """Return positions analysts see in a history: published, and retracted with a note."""
         return self.filter(status__in=[Status.PUBLISHED, Status.RETRACTED])
 
+    def visible_to(self, user):
+        """Return the positions the user may see: all for those who may change positions
+        (editors, administrators), published ones for everyone else."""
+        if user is not None and user.is_authenticated and user.has_perm(
+            "positions.change_position"
+        ):
+            return self
+        return self.published()
+
+    def in_force(self, *days):
+        """Return positions in force on any of the days (valid_from <= day < valid_to, or still
+        open): the one rule for "in force on day D", everywhere.
+
+        Written as a range containment so that PostgreSQL answers it from the
+        `position_in_force` GiST index: a few hundred rows read, however long the histories."""
+        condition = Q()
+        for day in days:
+            condition |= Q(in_force_period__contains=day)
+        return self.alias(
+            in_force_period=DateRange("valid_from", "valid_to", RangeBoundary())
+        ).filter(condition)
+
     def as_of(self, day):
-        """Return positions in force on the given day."""
-        return self.filter(valid_from__lte=day).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gt=day)
-        )
+        """Return positions in force on the given day (see in_force)."""
+        return self.in_force(day)
 
     def for_holder(self, *, country=None, organization=None):
         """Return positions held by one country or one organization."""
@@ -166,6 +186,11 @@ class Position(TimestampedModel):
     @property
     def holder(self):
         return self.country if self.country_id else self.organization
+
+    def in_force_on(self, day) -> bool:
+        """Whether this position is in force on the day: the rule of PositionQuerySet.in_force,
+        for a position already in memory."""
+        return self.valid_from <= day and (self.valid_to is None or self.valid_to > day)
 
 
 class ShiftStatus(models.TextChoices):

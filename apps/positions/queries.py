@@ -6,12 +6,11 @@ Each is shaped as a fixed number of SQL queries, whatever the number of rows.
 import dataclasses
 import datetime
 
-from django.contrib.postgres.fields import RangeBoundary
 from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 
 from apps.actors.models import Country, Organization
 from apps.core.models import Status
-from apps.positions.models import DateRange, Position, Topic
+from apps.positions.models import Position, Topic
 from apps.statements.models import Quote
 
 
@@ -67,25 +66,11 @@ MATRIX_UNUSED = [
 ]
 
 
-def in_force(positions, *days: datetime.date):
-    """Narrow published positions to those in force on any of the days.
-
-    The same rule as ``PositionQuerySet.as_of`` (valid_from <= day < valid_to, or open),
-    written as a range containment so that PostgreSQL answers it from the `position_in_force`
-    GiST index: a few hundred rows read, however long the histories grow.
-    """
-    condition = Q()
-    for day in days:
-        condition |= Q(period__contains=day)
-    return positions.alias(period=DateRange("valid_from", "valid_to", RangeBoundary())).filter(
-        condition
-    )
-
-
 def matrix_positions(as_of: datetime.date, topics, *, country_codes=None, bloc=None):
     """Return published positions in force on as_of, with stance and evidence count."""
     positions = (
-        in_force(Position.objects.published(), as_of)
+        Position.objects.published()
+        .in_force(as_of)
         .filter(topic__in=topics)
         .with_stance()
         .defer(*MATRIX_UNUSED)
@@ -176,7 +161,8 @@ def build_changes(
     positions that moved (and only those).
     """
     positions = (
-        in_force(Position.objects.published(), date_from, date_to)
+        Position.objects.published()
+        .in_force(date_from, date_to)
         .with_stance()
         .order_by("valid_from")
     )
@@ -188,9 +174,9 @@ def build_changes(
     after: dict[tuple[Holder, int], Position] = {}
     for position in positions:
         key = (Holder.of(position), position.topic_id)
-        if _in_force(position, date_from):
+        if position.in_force_on(date_from):
             before[key] = position
-        if _in_force(position, date_to):
+        if position.in_force_on(date_to):
             after[key] = position
     changes = []
     shown: list[Position] = []  # each change's newer side, for the evidence prefetch
@@ -204,10 +190,6 @@ def build_changes(
     prefetch_related_objects(shown, published_evidence())
     changes.sort(key=lambda c: (c.holder.type != "organization", c.holder.name, c.topic.order))
     return changes
-
-
-def _in_force(position: Position, day: datetime.date) -> bool:
-    return position.valid_from <= day and (position.valid_to is None or position.valid_to > day)
 
 
 def holder_organizations():

@@ -5,7 +5,8 @@ import io
 
 import pytest
 
-from apps.api.renderers import CSVRenderer, columns_of, flatten
+from apps.api.renderers import CSVRenderer
+from apps.core.tables import columns_of, flatten
 from tests.factories import BlocFactory, make_quote
 
 LISTS = [

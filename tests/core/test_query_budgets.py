@@ -51,7 +51,8 @@ def samples(keys: dict) -> dict[str, list[tuple[str, dict]]]:
         "dashboard:matrix": [
             ("/", {}),
             ("/?as_of=2023-07-10", {}),
-            ("/?as_of=2023-07-10&bloc=nordic-baltic-eight&nato=on", {}),
+            ("/?as_of=2023-07-10&bloc=nordic-baltic-eight&nato=true", {}),
+            (f"/?countries={country}&countries=US&topics=membership&topics=timeline", {}),
             ("/?topics=membership,guarantees", HTMX),
             ("/?format=csv", {}),
             ("/?format=json", {}),
@@ -79,7 +80,8 @@ def samples(keys: dict) -> dict[str, list[tuple[str, dict]]]:
             (f"/quotes/?q=ukraine&country={country}&topic={topic}", HTMX),
             (f"/quotes/?speaker={person}&year=2023", {}),
             (f"/quotes/?source={source}&anonymous=false", {}),
-            ("/quotes/?after=2023-06-15_999999", {}),
+            ("/quotes/?cursor=n738686-999999", {}),
+            (f"/quotes/?event={event}&said_from=2020-01-01&language=en", {}),
             ("/quotes/?q=nato&format=csv", {}),
             ("/quotes/?format=json", {}),
         ],
@@ -102,6 +104,10 @@ def samples(keys: dict) -> dict[str, list[tuple[str, dict]]]:
             ("/api/v1/matrix/", {}),
             ("/api/v1/matrix/?as_of=2023-07-10&topics=membership,timeline", {}),
             (f"/api/v1/matrix/?countries={country},US&format=csv", {}),
+        ],
+        "api:compare": [
+            (f"/api/v1/compare/?countries={country},US,DE", {}),
+            (f"/api/v1/compare/?countries={country},US&as_of=2023-07-10&format=csv", {}),
         ],
         "api:changes": [
             ("/api/v1/changes/?from=2022-01-01", {}),
@@ -154,6 +160,7 @@ def samples(keys: dict) -> dict[str, list[tuple[str, dict]]]:
             ("/api/v1/quotes/?q=ukraine", {}),
             (f"/api/v1/quotes/?speaker={person}&said_from=2020-01-01", {}),
             ("/api/v1/quotes/?cursor=n738000-999999", {}),
+            (f"/api/v1/quotes/?event={event}&year=2023", {}),
             ("/api/v1/quotes/?format=csv", {}),
         ],
         "api:quote-detail": [(f"/api/v1/quotes/{quote}/", {})],

@@ -1,0 +1,370 @@
+"""The analysts' questions about positions, each answered once for every door.
+
+For each question: one parameter class (a form the page renders and the API validates with),
+one query returning a plain result in a fixed number of SQL queries, and one result shape
+(`as_dict()`) that feeds the API's JSON, every CSV and the page's JSON download. The page's
+template reads the same result objects.
+
+- the matrix: who stands where on a day (`MatrixParams`, `matrix`, `Matrix`);
+- a comparison of two to four countries (`CompareParams`, `compare`, `Comparison`);
+- the changes between two days (`ChangesParams`, `changes`, `ChangeList`).
+"""
+
+import dataclasses
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, prefetch_related_objects
+
+from apps.actors.models import Bloc, Country
+from apps.codebook.models import Topic
+from apps.core.models import Status
+from apps.core.params import (
+    BooleanParam,
+    CheckboxValues,
+    DateParam,
+    QueryParams,
+    ReferenceListParam,
+    ReferenceParam,
+    today,
+)
+from apps.positions.models import Position
+from apps.positions.queries import (
+    Change,
+    Holder,
+    MatrixRow,
+    build_changes,
+    build_matrix,
+    published_evidence,
+)
+from apps.statements.models import Event
+
+# --- shapes shared by the answers ----------------------------------------------------------
+
+
+def holder_dict(holder: Holder) -> dict:
+    """A holder as the API names it: a country by code, an organization by slug."""
+    key = "code" if holder.type == "country" else "slug"
+    return {"type": holder.type, key: holder.key, "name": holder.name}
+
+
+def stance_dict(position: Position | None) -> dict | None:
+    if position is None:
+        return None
+    return {"value": position.stance.value, "label": position.stance.label}
+
+
+def cell_dict(position: Position | None) -> dict | None:
+    """A matrix (or comparison) cell: the position in force, or None where there is none."""
+    if position is None:
+        return None
+    return {
+        "position": position.pk,
+        "stance": stance_dict(position),
+        "conditionality": position.conditionality,
+        "confidence": position.confidence,
+        "valid_from": position.valid_from.isoformat(),
+        "evidence_count": position.evidence_count,
+    }
+
+
+def quote_summary(quote) -> dict:
+    """A quote as evidence: the words, who said them, when, and where it was published."""
+    speaker = quote.speaker
+    return {
+        "id": quote.pk,
+        "text": quote.text,
+        "translation": quote.translation,
+        "speaker": {"slug": speaker.slug, "name": speaker.name} if speaker else None,
+        "speaker_name": quote.speaker_name,
+        "said_on": quote.said_on.isoformat(),
+        "said_precision": quote.said_precision,
+        "said_display": quote.said_display,
+        "source": {"id": quote.source.pk, "title": quote.source.title, "url": quote.source.url},
+    }
+
+
+TOPICS_HELP = "Topic slugs, comma-separated (default: all)."
+COUNTRIES_HELP = "Country codes, comma-separated."
+
+
+def topics_field(**kwargs) -> ReferenceListParam:
+    return ReferenceListParam(
+        Topic.objects.all(),
+        key="slug",
+        noun="topic",
+        label="Topics",
+        help_text=TOPICS_HELP,
+        widget=CheckboxValues,
+        **kwargs,
+    )
+
+
+def countries_field(**kwargs) -> ReferenceListParam:
+    kwargs.setdefault("help_text", COUNTRIES_HELP)
+    return ReferenceListParam(
+        Country.objects.order_by("name"), key="code", noun="country code", upper=True, **kwargs
+    )
+
+
+# --- the matrix ----------------------------------------------------------------------------
+
+
+class MatrixParams(QueryParams):
+    as_of = DateParam(label="As of", help_text="The day to show (default: today).")
+    bloc = ReferenceParam(
+        Bloc.objects.order_by("name"),
+        key="slug",
+        noun="bloc",
+        label="Bloc",
+        empty_label="All countries",
+        help_text="Only this bloc's members.",
+    )
+    topics = topics_field()
+    countries = countries_field(label="Countries")
+    nato = BooleanParam(
+        default=False, label="NATO members only", help_text="true: only countries in NATO on as_of."
+    )
+
+    def clean_as_of(self):
+        return self.cleaned_data.get("as_of") or today()
+
+
+@dataclasses.dataclass
+class Matrix:
+    as_of: datetime.date
+    topics: list
+    rows: list[MatrixRow]
+
+    def as_dict(self) -> dict:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "topics": [{"slug": t.slug, "name": t.name} for t in self.topics],
+            "rows": [
+                {
+                    "holder": holder_dict(row.holder),
+                    "cells": {slug: cell_dict(p) for slug, p in row.cells.items()},
+                }
+                for row in self.rows
+            ],
+        }
+
+
+def matrix(params: dict) -> Matrix:
+    """Allies (and NATO) × topics on params["as_of"]: published positions only. Three queries."""
+    topics, rows = build_matrix(
+        as_of=params["as_of"],
+        topics=params.get("topics") or None,
+        bloc=params.get("bloc"),
+        country_codes=[c.code for c in params.get("countries") or []] or None,
+        nato_only=bool(params.get("nato")),
+    )
+    return Matrix(params["as_of"], topics, rows)
+
+
+class AsOfParams(QueryParams):
+    """A page that shows one day (a topic's map): only the day."""
+
+    as_of = DateParam(label="As of", help_text="The day to show (default: today).")
+
+    def clean_as_of(self):
+        return self.cleaned_data.get("as_of") or today()
+
+
+# --- a comparison ------------------------------------------------------------------------
+
+
+class CompareParams(QueryParams):
+    countries = countries_field(
+        label="Countries", help_text="Two to four country codes, comma-separated, e.g. US,DE,PL."
+    )
+    as_of = DateParam(label="As of", help_text="The day to compare on (default: today).")
+
+    def clean_countries(self):
+        countries = self.cleaned_data["countries"]
+        if countries and not 2 <= len(countries) <= 4:
+            raise ValidationError("Compare two to four countries.", code="count")
+        return countries
+
+    def clean_as_of(self):
+        return self.cleaned_data.get("as_of") or today()
+
+
+@dataclasses.dataclass
+class CompareEntry:
+    topic: Topic
+    current: Position | None
+    history: list[Position]
+
+
+@dataclasses.dataclass
+class CompareColumn:
+    country: Country
+    topics: list[CompareEntry]
+
+
+@dataclasses.dataclass
+class Comparison:
+    as_of: datetime.date
+    topics: list
+    columns: list[CompareColumn]
+
+    def as_dict(self) -> dict:
+        entries = []
+        for column in self.columns:
+            for entry in column.topics:
+                current = entry.current
+                cell = cell_dict(current)
+                if cell is not None:
+                    cell["evidence"] = [quote_summary(q) for q in current.published_evidence]
+                entries.append(
+                    {
+                        "country": {"code": column.country.code, "name": column.country.name},
+                        "topic": entry.topic.slug,
+                        "current": cell,
+                        "history": [
+                            {
+                                "position": p.pk,
+                                "stance": stance_dict(p),
+                                "conditionality": p.conditionality,
+                                "valid_from": p.valid_from.isoformat(),
+                                "valid_to": p.valid_to.isoformat() if p.valid_to else None,
+                            }
+                            for p in entry.history
+                        ],
+                    }
+                )
+        return {
+            "as_of": self.as_of.isoformat(),
+            "topics": [{"slug": t.slug, "name": t.name} for t in self.topics],
+            "entries": entries,
+        }
+
+
+def compare(params: dict) -> Comparison:
+    """Two to four countries side by side on params["as_of"]: each topic's stance in force and
+    how it evolved up to that day, with the published evidence of the stance in force. Three
+    queries: topics, positions (with their evidence counts), evidence."""
+    as_of, countries = params["as_of"], params.get("countries") or []
+    topics = list(Topic.objects.all())
+    positions = list(
+        Position.objects.published()
+        .filter(country__in=countries, valid_from__lte=as_of)
+        .with_stance()
+        .annotate(evidence_count=Count("evidence", filter=Q(evidence__status=Status.PUBLISHED)))
+        .order_by("valid_from")
+    )
+    columns = []
+    for country in countries:
+        entries = []
+        for topic in topics:
+            history = [
+                p for p in positions if p.country_id == country.pk and p.topic_id == topic.pk
+            ]
+            current = next((p for p in reversed(history) if p.in_force_on(as_of)), None)
+            entries.append(CompareEntry(topic, current, history))
+        columns.append(CompareColumn(country, entries))
+    # Only the stance in force shows its quotes: fetch those alone (one query).
+    prefetch_related_objects(
+        [e.current for c in columns for e in c.topics if e.current], published_evidence()
+    )
+    return Comparison(as_of, topics, columns)
+
+
+# --- the changes ---------------------------------------------------------------------------
+
+
+class ChangesParams(QueryParams):
+    """`from` is a Python keyword, so that field is added under its name below."""
+
+    to = DateParam(label="To", help_text="The later state's day (default: today).")
+    from_event = ReferenceParam(
+        Event.objects.order_by("-start_date"),
+        key="slug",
+        noun="event",
+        label="From event",
+        empty_label="Any event",
+        help_text="Start the day before this event opens (where `from` is not given).",
+    )
+    to_event = ReferenceParam(
+        Event.objects.order_by("-start_date"),
+        key="slug",
+        noun="event",
+        label="To event",
+        empty_label="Any event",
+        help_text="End on the day this event closes (where `to` is not given).",
+    )
+    topics = topics_field()
+    countries = countries_field(label="Countries")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("from"), cleaned.get("to")
+        if start is None and cleaned.get("from_event"):
+            start = cleaned["from_event"].start_date - datetime.timedelta(days=1)
+        if end is None and cleaned.get("to_event"):
+            end = cleaned["to_event"].end_date or cleaned["to_event"].start_date
+        end = min(end or today(), today())
+        start = start or eve_of_latest_change(end)
+        if start > end and "from" not in self.errors and "to" not in self.errors:
+            self.add_error("to", "The end date must be on or after the start date.")
+        cleaned["from"], cleaned["to"] = start, end
+        return cleaned
+
+
+ChangesParams.base_fields = {
+    "from": DateParam(
+        label="From",
+        help_text="The earlier state's day (default: the eve of the latest published change).",
+    ),
+    **ChangesParams.base_fields,
+}
+ChangesParams.declared_fields = ChangesParams.base_fields
+
+
+def eve_of_latest_change(end: datetime.date) -> datetime.date:
+    """By default, show the latest moves: from the day before the last published change."""
+    latest = (
+        Position.objects.published()
+        .filter(valid_from__lte=end)
+        .order_by("-valid_from")
+        .values_list("valid_from", flat=True)
+        .first()
+    )
+    return max((latest or end) - datetime.timedelta(days=1), datetime.date(1900, 1, 1))
+
+
+@dataclasses.dataclass
+class ChangeList:
+    date_from: datetime.date
+    date_to: datetime.date
+    entries: list[Change]
+
+    def as_dict(self) -> dict:
+        return {
+            "from": self.date_from.isoformat(),
+            "to": self.date_to.isoformat(),
+            "entries": [
+                {
+                    "holder": holder_dict(change.holder),
+                    "topic": change.topic.slug,
+                    "before": stance_dict(change.before),
+                    "after": stance_dict(change.after),
+                    "direction": change.direction,
+                    "evidence": [quote_summary(q) for q in change.evidence],
+                }
+                for change in self.entries
+            ],
+        }
+
+
+def changes(params: dict) -> ChangeList:
+    """Who moved between params["from"] and params["to"]: stance changes, new and ended
+    positions, with the evidence of the later state. Two queries."""
+    entries = build_changes(
+        date_from=params["from"],
+        date_to=params["to"],
+        topics=params.get("topics") or None,
+        country_codes=[c.code for c in params.get("countries") or []] or None,
+    )
+    return ChangeList(params["from"], params["to"], entries)
