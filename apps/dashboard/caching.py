@@ -1,29 +1,27 @@
-"""Conditional GET for the analysts' pages: an ETag from the data version and the request."""
+"""The pages' adapters to apps.core.caching: a conditional GET (ETag, 304) and the page cache
+for anonymous readers, both keyed on exactly what the view renders by."""
 
 import functools
-import hashlib
 
-from django.utils import timezone
+from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import condition
 
-from apps.core.versions import data_version
+from apps.core.caching import answer_key, kept_answer
+
+
+def renders_by(request) -> tuple[str, str]:
+    """What a page's answer depends on besides its address, read as the view reads it:
+    django-htmx's `request.htmx` (true only for `HX-Request: true`, which asks for the
+    partial) and `request.htmx.boosted` (`HX-Boosted: true`, which asks for the whole page).
+    Any other value of either header is a plain request, and is answered and kept as one."""
+    htmx = request.htmx
+    return ("htmx" if htmx else "plain", "boosted" if htmx.boosted else "")
 
 
 def page_etag(request, *args, **kwargs) -> str:
-    """Same data, same address, same day, same kind of request (page or partial): same tag.
-    Computed once per request (the conditional GET and the page cache both ask)."""
-    kept = getattr(request, "_page_etag", None)
-    if kept is not None:
-        return kept
-    parts = [
-        data_version(),
-        request.get_full_path(),
-        "htmx" if request.headers.get("HX-Request") else "page",
-        timezone.localdate().isoformat(),  # "today" is the default as-of date
-    ]
-    request._page_etag = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
-    return request._page_etag
+    """Same data, same address, same day, same rendering (page or partial): same tag."""
+    return answer_key(request, "page", *renders_by(request))
 
 
 def conditional_page(view):
@@ -37,5 +35,47 @@ def conditional_page(view):
         patch_vary_headers(response, ["HX-Request"])
         response.setdefault("Cache-Control", "no-cache")
         return response
+
+    return wrapper
+
+
+def _keepable(response) -> tuple[bytes, str, str] | None:
+    """What is kept of a rendered page: its content, type and disposition (a download's
+    name); nothing for an error, a page that sets a cookie or carries a per-request nonce."""
+    if hasattr(response, "render") and not response.is_rendered:
+        response.render()
+    if (
+        response.status_code != 200
+        or response.cookies
+        or getattr(response, "streaming", False)
+        or b"nonce=" in response.content
+    ):
+        return None
+    return response.content, response["Content-Type"], response.get("Content-Disposition", "")
+
+
+def _answer(kept: tuple[bytes, str, str]) -> HttpResponse:
+    content, content_type, disposition = kept
+    response = HttpResponse(content, content_type=content_type)
+    if disposition:
+        response["Content-Disposition"] = disposition
+    return response
+
+
+def cached_for_anonymous(view):
+    """Keep a rendered page for anonymous readers (apps.core.caching), keyed like its ETag.
+    Signed-in readers, and any request with a cookie, are rendered every time."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.COOKIES or request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        return kept_answer(
+            request,
+            ("page", *renders_by(request)),
+            build=lambda: view(request, *args, **kwargs),
+            keep=_keepable,
+            answer=_answer,
+        )
 
     return wrapper

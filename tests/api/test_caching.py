@@ -173,3 +173,26 @@ def test_an_indented_json_answer_is_kept_apart_from_the_plain_one(anon, desk):
     assert b"\n  " not in plain.content
     assert plain_again.content == plain.content
     assert indented.json() == plain.json()
+
+
+def test_a_kept_page_of_a_list_keeps_its_link_header(anon, desk, django_assert_num_queries):
+    path = "/api/v1/countries/?page_size=1&format=csv"
+    first = anon.get(path)
+
+    with django_assert_num_queries(1):  # the data version only: answered from the cache
+        again = anon.get(path)
+
+    assert 'rel="next"' in first["Link"]
+    assert again["Link"] == first["Link"]
+    assert again["ETag"] == first["ETag"]
+    assert again["Content-Disposition"] == first["Content-Disposition"]
+    assert again.content == first.content
+
+
+def test_a_kept_answer_is_never_given_for_another_page(anon, desk):
+    first = anon.get("/api/v1/countries/?page_size=1&format=csv")
+    second = anon.get("/api/v1/countries/?page_size=1&page=2&format=csv")
+
+    assert 'rel="next"' in first["Link"] and 'rel="prev"' not in first["Link"]
+    assert 'rel="prev"' in second["Link"] and 'rel="next"' not in second["Link"]
+    assert first.content != second.content
