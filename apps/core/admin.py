@@ -21,7 +21,7 @@ from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 
 from apps.core.history import changes_since, history_restore, object_history
-from apps.core.services import stamp
+from apps.core.services import StillNeeded, VersionConflict, stamp
 
 # Below this many rows (by the planner's statistics) a changelist counts exactly.
 ESTIMATE_FROM = 50_000
@@ -114,21 +114,33 @@ def add_rule_errors(form, error: ValidationError) -> None:
 class ServiceRefused(Exception):
     """A service refused a save its form had accepted: a rule only the service knows, or a race.
 
-    ``errors`` maps the refused form's prefix (None for the main form) to the ValidationError.
+    ``errors`` maps the refused form's prefix (None for the main form) to the ValidationError;
+    ``conflict`` is the service's VersionConflict when the row was saved by someone else.
     """
 
-    def __init__(self, error: ValidationError, prefix: str | None = None):
-        super().__init__(error)
-        self.errors = {prefix: error}
+    def __init__(
+        self,
+        error: ValidationError | None,
+        prefix: str | None = None,
+        conflict: VersionConflict | None = None,
+    ):
+        super().__init__(error or conflict)
+        self.errors = {prefix: error} if error is not None else {}
+        self.conflict = conflict
 
 
 @contextlib.contextmanager
 def refusals_for(prefix: str | None = None):
-    """Turn a service's ValidationError into ServiceRefused for the form with this prefix."""
+    """Turn a service's refusal into ServiceRefused for the form with this prefix: its
+    ValidationError, a StillNeeded (as an error on the form), or a VersionConflict."""
     try:
         yield
     except ValidationError as error:
         raise ServiceRefused(error, prefix) from error
+    except StillNeeded as error:
+        raise ServiceRefused(ValidationError(str(error), code="still_needed"), prefix) from error
+    except VersionConflict as conflict:
+        raise ServiceRefused(None, prefix, conflict=conflict) from conflict
 
 
 class ServiceErrorsMixin(_ModelFormBase):
@@ -149,30 +161,25 @@ class EditorialForm(ServiceErrorsMixin, forms.ModelForm):
 
 
 class VersionCheckMixin(_ModelFormBase):
-    """Refuses to save over a version another editor saved since this form was opened.
+    """Carries the version this form was opened on (``loaded_version``) to the service, which
+    refuses to save over a version another editor saved since (``expected_version``).
 
-    The row is locked (the admin's save runs in one transaction) before its version is
-    compared, so the check and the save cannot be split by a third save. On a conflict the
-    editor's values stay in the form, the other editor's changes are listed beside them,
-    and the form now carries the current version: saving again keeps (merges) what is in
-    the form; reloading the page discards it.
+    When the admin shows a save the service refused so, the editor's values stay in the form,
+    the other editor's changes are listed beside them, and the form now carries the current
+    version: saving again keeps (merges) what is in the form; reloading the page discards it.
     """
 
     conflict: list | None = None
+    version_conflict: VersionConflict | None = None  # set on the form class by the admin
 
     def clean(self):
         cleaned_data = super().clean()
-        loaded = self.cleaned_data.get("loaded_version")
-        if self.instance.pk is None or loaded is None:
+        refused = self.version_conflict
+        if self.instance.pk is None or refused is None:
             return cleaned_data
         model = type(self.instance)
-        current = (
-            model.objects.select_for_update()
-            .filter(pk=self.instance.pk)
-            .values_list("version", flat=True)
-            .first()
-        )
-        if current is not None and current != loaded:
+        loaded, current = self.cleaned_data.get("loaded_version"), refused.current
+        if loaded is not None and current != loaded:
             self.conflict = changes_since(self.instance, loaded)
             data = self.data.copy() if isinstance(self.data, QueryDict) else {**self.data}
             data["loaded_version"] = str(current)
@@ -274,6 +281,7 @@ class EditorialAdmin(RecordFieldsMixin, admin.ModelAdmin):
             # The whole save was rolled back: show the same submission again, with the errors
             # on the fields they name (see ServiceErrorsMixin).
             request.service_errors = refused.errors
+            request.version_conflict = refused.conflict
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -285,7 +293,8 @@ class EditorialAdmin(RecordFieldsMixin, admin.ModelAdmin):
                 {
                     "loaded_version": forms.IntegerField(
                         widget=forms.HiddenInput, required=False, initial=obj.version
-                    )
+                    ),
+                    "version_conflict": getattr(request, "version_conflict", None),
                 },
             )
         if issubclass(form, ServiceErrorsMixin):

@@ -1,6 +1,8 @@
-"""What every write service shares: turning database refusals into field errors."""
+"""What every write service shares: turning database refusals into field errors, the
+optimistic version check, and the refusals the interfaces translate (412, 409)."""
 
 import contextlib
+from collections.abc import Collection
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -16,11 +18,62 @@ def constraint_errors(field_for_constraint: dict[str, tuple[str, str]]):
         with transaction.atomic():
             yield
     except IntegrityError as error:
-        name = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+        name = constraint_name(error)
         if name in field_for_constraint:
             field, message = field_for_constraint[name]
             raise ValidationError({field: message}) from error
         raise
+
+
+class VersionConflict(Exception):
+    """Someone saved the row since the editor read it: ``current`` is the version it has now,
+    ``expected`` the version (or versions) the editor's change was made on."""
+
+    def __init__(self, instance, *, expected, current: int):
+        self.instance, self.expected, self.current = instance, expected, current
+        name = instance._meta.verbose_name
+        super().__init__(
+            f"This {name} is at version {current}, not the one the change was made on."
+        )
+
+
+class StillNeeded(Exception):
+    """A delete or change refused because published data rests on the row (the API's 409).
+
+    ``dependants`` are the objects that need it, named in the message."""
+
+    def __init__(self, message: str, *, dependants=()):
+        self.dependants = list(dependants)
+        super().__init__(message)
+
+
+def constraint_name(error: Exception) -> str | None:
+    """The name of the constraint (or constraint trigger) a database error reports, if any."""
+    return getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+
+
+def version_lock(instance, expected_version: int | Collection[int] | None = None) -> int:
+    """Lock the instance's row and return the version it holds.
+
+    Raises VersionConflict when ``expected_version`` (one version, or several of which any
+    will do) is given and the row holds another. The instance is given the locked version,
+    so that stamping counts on from what is stored. Call it inside the service's transaction.
+    """
+    model = type(instance)
+    current = (
+        model._default_manager.select_for_update()
+        .filter(pk=instance.pk)
+        .values_list("version", flat=True)
+        .first()
+    )
+    if current is None:
+        raise model.DoesNotExist(f"No {model._meta.verbose_name} {instance.pk}.")
+    if expected_version is not None:
+        allowed = {expected_version} if isinstance(expected_version, int) else set(expected_version)
+        if current not in allowed:
+            raise VersionConflict(instance, expected=expected_version, current=current)
+    instance.version = current
+    return current
 
 
 def stamp(instance, by) -> None:

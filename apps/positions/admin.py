@@ -148,7 +148,10 @@ class PositionAdmin(EditorialAdmin):
         evidence = list(form.cleaned_data.get("evidence", ()))
         with refusals_for():
             if change:
-                position_update(position=obj, by=request.user, evidence=evidence)
+                expected = form.cleaned_data.get("loaded_version")
+                position_update(
+                    position=obj, by=request.user, evidence=evidence, expected_version=expected
+                )
             else:
                 values = editable_values(obj, exclude={"correction_note"})
                 adopt_saved(obj, position_record(by=request.user, evidence=evidence, **values))

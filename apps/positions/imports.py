@@ -30,7 +30,7 @@ from apps.actors.models import Country, Organization, Person, Role
 from apps.positions.models import Stance, Topic
 from apps.positions.services import position_record
 from apps.statements.models import Event, Source
-from apps.statements.services import quote_record
+from apps.statements.services import quote_record, source_record
 
 QUOTE_FIELDS = {
     "text": "text",
@@ -154,25 +154,23 @@ def _source(row, by, result, sources: dict):
         return sources[key]
     source = Source.objects.filter(title=title, published_on=published_on).first()
     if source is None:
-        source = Source(
-            title=title,
-            published_on=published_on,
-            published_precision=row.get("source_precision") or "day",
-            publisher=_lookup(Organization, "source_publisher", row),
-            author=_lookup(Person, "source_author", row),
-            url=row.get("source_url", ""),
-            kind=row.get("source_kind", ""),
-            reliability=row.get("source_reliability", ""),
-            language=row.get("source_language") or "en",
-            created_by=by if getattr(by, "is_authenticated", False) else None,
-        )
         try:
-            source.full_clean(validate_constraints=False)
+            source = source_record(
+                by=by,
+                title=title,
+                published_on=published_on,
+                published_precision=row.get("source_precision") or "day",
+                publisher=_lookup(Organization, "source_publisher", row),
+                author=_lookup(Person, "source_author", row),
+                url=row.get("source_url", ""),
+                kind=row.get("source_kind", ""),
+                reliability=row.get("source_reliability", ""),
+                language=row.get("source_language") or "en",
+            )
         except ValidationError as error:
             field, messages = next(iter(error.message_dict.items()))
             column = {"published_precision": "source_precision"}.get(field, f"source_{field}")
             raise RowError(column, " ".join(messages)) from None
-        source.save()
         result.sources += 1
     sources[key] = source
     return source

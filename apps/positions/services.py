@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apps.actors.models import Country, Organization
 from apps.core.models import Status
-from apps.core.services import constraint_errors, review_errors, stamp
+from apps.core.services import constraint_errors, review_errors, stamp, version_lock
 from apps.positions.models import (
     Conditionality,
     Confidence,
@@ -222,8 +222,15 @@ def _review_check(position: Position, *, previous: str | None, by) -> None:
 
 
 @transaction.atomic
-def position_update(*, position: Position, by=None, evidence=None, **changes) -> Position:
-    """Change a position's fields (and evidence), keeping every rule; return it."""
+def position_update(
+    *, position: Position, by=None, evidence=None, expected_version=None, **changes
+) -> Position:
+    """Change a position's fields (and evidence), keeping every rule; return it.
+
+    With ``expected_version`` (the version the editor read, or a set of them), a position
+    saved by someone else since is refused with VersionConflict.
+    """
+    version_lock(position, expected_version)
     for field, value in changes.items():
         setattr(position, field, value)
     evidence_now = list(evidence) if evidence is not None else list(position.evidence.all())

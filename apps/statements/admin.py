@@ -2,8 +2,11 @@
 
 from typing import cast
 
-from django.contrib import admin
-from django.db import models
+from django.contrib import admin, messages
+from django.contrib.admin import actions as admin_actions
+from django.db import models, transaction
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 
 from apps.actors.models import Person
 from apps.core.admin import (
@@ -14,9 +17,16 @@ from apps.core.admin import (
     editable_values,
     refusals_for,
 )
+from apps.core.services import StillNeeded
 from apps.statements.admin_forms import QuoteAdminForm, QuoteInlineFormSet
 from apps.statements.models import Event, Quote, QuoteQuerySet, Source
-from apps.statements.services import quote_record, quote_update, source_record, source_update
+from apps.statements.services import (
+    quote_delete,
+    quote_record,
+    quote_update,
+    source_record,
+    source_update,
+)
 
 QUOTE_AUTOCOMPLETE = ["speaker", "country", "role", "event", "topics", "implied_stance"]
 
@@ -104,7 +114,8 @@ class SourceAdmin(EditorialAdmin):
     def save_model(self, request, obj, form, change):
         with refusals_for():
             if change:
-                source_update(source=obj, by=request.user)
+                expected = form.cleaned_data.get("loaded_version")
+                source_update(source=obj, by=request.user, expected_version=expected)
             else:
                 adopt_saved(obj, source_record(by=request.user, **editable_values(obj)))
 
@@ -192,7 +203,8 @@ class QuoteAdmin(EditorialAdmin):
         topics = list(form.cleaned_data.get("topics", ()))
         with refusals_for():
             if change:
-                quote_update(quote=obj, by=request.user, topics=topics)
+                expected = form.cleaned_data.get("loaded_version")
+                quote_update(quote=obj, by=request.user, topics=topics, expected_version=expected)
             else:
                 quote = quote_record(by=request.user, topics=topics, **editable_values(obj))
                 adopt_saved(obj, quote)
@@ -201,3 +213,31 @@ class QuoteAdmin(EditorialAdmin):
         # The service saved the topics with the quote; only inlines would remain.
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
+
+    # Deleting goes through quote_delete, which the database backs: a quote that positions
+    # analysts see rest on is refused, with a message naming them, and nothing is deleted.
+    actions = ["delete_selected"]
+
+    def delete_model(self, request, obj):
+        quote_delete(quote=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for quote in queryset:
+            quote_delete(quote=quote, by=request.user)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except StillNeeded as refused:
+            self.message_user(request, f"Not deleted. {refused}", messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:statements_quote_change", args=[object_id]))
+
+    @admin.action(permissions=["delete"], description="Delete selected quotes")
+    def delete_selected(self, request, queryset):
+        """Django's delete action, all or nothing: one quote still needed deletes none."""
+        try:
+            with transaction.atomic():
+                return admin_actions.delete_selected(self, request, queryset)
+        except StillNeeded as refused:
+            self.message_user(request, f"Nothing was deleted. {refused}", messages.ERROR)
+            return None

@@ -8,7 +8,7 @@ from django.forms.models import BaseInlineFormSet, construct_instance
 
 from apps.core.admin import ServiceErrorsMixin, add_rule_errors, editable_values, refusals_for
 from apps.statements.models import QUOTE_EDITABLE_FIELDS, Quote
-from apps.statements.services import quote_check, quote_record, quote_update
+from apps.statements.services import quote_check, quote_delete, quote_record, quote_update
 
 # The fields quote_check reads: while one of them is itself invalid, the rules wait.
 QUOTE_RULE_FIELDS = ("speaker", "speaker_label", "role", "said_on", "implied_stance", "topics")
@@ -39,7 +39,7 @@ class QuoteAdminForm(ServiceErrorsMixin, forms.ModelForm):
 
 
 class QuoteInlineFormSet(BaseInlineFormSet):
-    """The quotes of one source, written through quote_record and quote_update."""
+    """The quotes of one source, written through quote_record, quote_update and quote_delete."""
 
     by = None  # the editor saving; set by the admin before save()
 
@@ -60,3 +60,10 @@ class QuoteInlineFormSet(BaseInlineFormSet):
             return super().save_existing(form, obj, commit=False)
         with refusals_for(form.prefix):
             return quote_update(quote=obj, by=self.by, topics=form.cleaned_data.get("topics"))
+
+    def delete_existing(self, obj, commit=True):
+        if not commit:
+            return super().delete_existing(obj, commit=False)
+        # A form ticked for deletion is not validated again: the refusal goes on the source's.
+        with refusals_for():
+            quote_delete(quote=obj, by=self.by)

@@ -1,10 +1,19 @@
-"""Writes to sources and quotes: one door for the admin, the API and the seed."""
+"""Writes to sources and quotes: one door for the admin, the API, the import and the seed."""
+
+import contextlib
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 
 from apps.core.models import Status
-from apps.core.services import constraint_errors, review_errors, stamp
+from apps.core.services import (
+    StillNeeded,
+    constraint_errors,
+    constraint_name,
+    review_errors,
+    stamp,
+    version_lock,
+)
 from apps.statements.models import Quote, Source
 from apps.statements.signals import quote_saved
 
@@ -15,6 +24,14 @@ QUOTE_CONSTRAINTS = {
     ),
     "quote_text_not_empty": ("text", "The quote's words cannot be empty."),
 }
+
+# The database's own refusals (triggers in the positions migrations, where the evidence
+# links live): a quote analysts' positions rest on is never deleted, and the last published
+# evidence of a published position is never retracted.
+EVIDENCE_KEPT = "quote_evidence_kept"
+EVIDENCE_PUBLISHED = "published_position_keeps_published_evidence"
+# Positions analysts see, and so whose evidence stays: published, and retracted with a note.
+SEEN_STATUSES = (Status.PUBLISHED, Status.RETRACTED)
 
 
 def quote_check(quote: Quote, topics=None) -> None:
@@ -82,8 +99,14 @@ def _after_publish(quote: Quote) -> None:
 
 
 @transaction.atomic
-def quote_update(*, quote: Quote, by=None, topics=None, **changes) -> Quote:
-    """Change a quote's fields (and topics), keeping every rule; return it."""
+def quote_update(*, quote: Quote, by=None, topics=None, expected_version=None, **changes) -> Quote:
+    """Change a quote's fields (and topics), keeping every rule; return it.
+
+    With ``expected_version`` (the version the editor read, or a set of them), a quote saved
+    by someone else since is refused with VersionConflict. Retracting the last published
+    evidence of a published position is refused with StillNeeded.
+    """
+    version_lock(quote, expected_version)
     for field, value in changes.items():
         setattr(quote, field, value)
     topics_now = list(topics) if topics is not None else list(quote.topics.all())
@@ -92,7 +115,7 @@ def quote_update(*, quote: Quote, by=None, topics=None, **changes) -> Quote:
     previous = Quote.objects.filter(pk=quote.pk).values_list("status", flat=True).first()
     _review(quote, previous=previous, by=by)
     stamp(quote, by)
-    with constraint_errors(QUOTE_CONSTRAINTS):
+    with _evidence_refusals(quote), constraint_errors(QUOTE_CONSTRAINTS):
         quote.save()
     if topics is not None:
         quote.topics.set(topics_now)
@@ -121,8 +144,71 @@ def source_record(*, title: str, published_on, by=None, quotes=(), **details) ->
 
 
 @transaction.atomic
-def source_update(*, source: Source, by=None, **changes) -> Source:
-    """Change a source's fields; return it."""
+def quote_delete(*, quote: Quote, by=None) -> None:
+    """Delete a quote, with its links to draft positions and positions in review.
+
+    A quote that is evidence of a position analysts see (published, or retracted with a
+    note) is refused with StillNeeded naming those positions, and nothing is deleted: the
+    database refuses it whatever the door (see EVIDENCE_KEPT); retract the quote instead.
+    ``by`` is the user deleting it (the history records them through the audit context).
+    """
+    pk = quote.pk
+    try:
+        with _evidence_refusals(quote):
+            quote.delete()
+            # The database checks at commit; ask now, so the refusal comes back from here.
+            _evidence_check_now(True)
+    except StillNeeded:
+        quote.pk = pk  # nothing was deleted
+        raise
+    finally:
+        _evidence_check_now(False)
+
+
+def _evidence_check_now(now: bool) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET CONSTRAINTS {EVIDENCE_KEPT} {'IMMEDIATE' if now else 'DEFERRED'}")
+
+
+@contextlib.contextmanager
+def _evidence_refusals(quote: Quote):
+    """Turn the database's refusal to take evidence from under a position into StillNeeded."""
+    pk = quote.pk
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as error:
+        name = constraint_name(error)
+        statuses: tuple[str, ...]
+        if name == EVIDENCE_KEPT:
+            statuses, action = SEEN_STATUSES, "deleted"
+            advice = "Retract it instead (with a note), or first remove it from their evidence."
+        elif name == EVIDENCE_PUBLISHED:
+            statuses, action = (Status.PUBLISHED,), "retracted"
+            advice = "First give them other published evidence, or retract them."
+        else:
+            raise
+        positions = list(
+            Quote.objects.get(pk=pk)
+            .positions.filter(status__in=statuses)
+            .select_related("country", "organization", "topic", "stance")
+            .order_by("pk")
+        )
+        names = "; ".join(str(position) for position in positions) or "a published position"
+        raise StillNeeded(
+            f"This quote cannot be {action}: it is the evidence of {names}. {advice}",
+            dependants=positions,
+        ) from error
+
+
+@transaction.atomic
+def source_update(*, source: Source, by=None, expected_version=None, **changes) -> Source:
+    """Change a source's fields; return it.
+
+    With ``expected_version``, a source saved by someone else since is refused with
+    VersionConflict.
+    """
+    version_lock(source, expected_version)
     for field, value in changes.items():
         setattr(source, field, value)
     source.full_clean(validate_constraints=False)
