@@ -21,7 +21,7 @@ import os
 import random
 import subprocess
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from urllib.parse import quote as url_quote
 
 import dj_database_url
@@ -259,14 +259,14 @@ def refuse_working_database(url: str) -> None:
             theirs = conn.execute(IDENTITY).fetchone()
     except psycopg.OperationalError:
         return  # the target does not exist yet, so it cannot be the working database
-    if tuple(mine) == tuple(theirs):
+    if mine is not None and theirs is not None and tuple(mine) == tuple(theirs):
         raise SyntheticError("Refusing to fill the database the application uses.")
 
 
 def _maintenance_url(url: str) -> tuple[str, str]:
     parsed = psycopg.conninfo.conninfo_to_dict(url)
-    dbname = parsed.pop("dbname")
-    return psycopg.conninfo.make_conninfo(**{**parsed, "dbname": "postgres"}), dbname
+    dbname = str(parsed.pop("dbname"))
+    return psycopg.conninfo.make_conninfo("", **{**parsed, "dbname": "postgres"}), dbname
 
 
 def ensure_database(url: str, *, replace: bool) -> None:
@@ -349,14 +349,15 @@ class Dataset:
     def __init__(self, scale: Scale, seed: int):
         self.scale = scale
         self.rng = random.Random(seed)
-        self.tables: list[tuple[str, list[str], Iterable[tuple]]] = []
+        self.tables: list[tuple[str, list[str], Iterable[Sequence]]] = []
         self._build_reference()
 
     # Small tables: built eagerly (the big ones are generators, consumed while copying).
     def _build_reference(self) -> None:
         rng, scale = self.rng, self.scale
         codebook = _read("codebook.yaml")["topics"]
-        topics, stances = [], []
+        topics: list[tuple] = []
+        stances: list[tuple] = []
         for i in range(scale.topics):
             if i < len(codebook):
                 entry = codebook[i]
@@ -389,7 +390,8 @@ class Dataset:
         country_rows = [
             (i + 1, code, name, nato, eu) for i, (code, name, nato, eu) in enumerate(countries)
         ]
-        blocs, members = [], []
+        blocs: list[tuple] = []
+        members: list[tuple] = []
         for entry in seeded.get("blocs", []):
             ids = [code_to_id[c] for c in entry["members"] if c in code_to_id]
             if not ids:
@@ -399,7 +401,7 @@ class Dataset:
             for cid in ids:
                 members.append((len(members) + 1, bloc_id, cid))
 
-        organizations = [
+        organizations: list[tuple[int, str, str, str, int | None]] = [
             (1, "nato", "NATO", "alliance", None),
             (2, "european-union", "European Union", "intergovernmental", None),
         ]
@@ -422,7 +424,8 @@ class Dataset:
         self.holder_organizations = [1, 2]
         self.media_ids = [o[0] for o in organizations if o[3] == "media"]
 
-        events, slugs = [], set()
+        events: list[tuple] = []
+        slugs: set[str] = set()
         for year in range(FIRST_DAY.year, LAST_DAY.year + 1):
             for kind, label in (("summit", "NATO Summit"), ("ministerial", "Defence Ministers")):
                 start = datetime.date(year, rng.randint(1, 6), rng.randint(1, 28))
@@ -515,7 +518,8 @@ class Dataset:
 
     def _build_people(self) -> None:
         rng, scale = self.rng, self.scale
-        people, roles = [], []
+        people: list[tuple] = []
+        roles: list[tuple] = []
         # Each person's posts, in order: (role id, start offset, end offset or None).
         self.person_roles: list[list[tuple]] = [[]]
         self.person_country: list[int | None] = [None]
@@ -628,7 +632,7 @@ class Dataset:
         pairs = [(h, t) for h in holders for t in self.topic_ids]
         base, extra = divmod(scale.positions, len(pairs))
         bonus = set(rng.sample(range(len(pairs)), extra))
-        self.positions: list[tuple] = []
+        self.positions: list[list] = []  # lists: _position_details fills in the last one
         # (position id, country, topic id, stance id, valid_from offset, status) for evidence.
         self.evidence_plan: list[tuple] = []
         conditionality = _weighted(
@@ -655,6 +659,7 @@ class Dataset:
             starts = sorted(rng.sample(range(0, SPAN - 30), published))
             value = rng.randint(-2, 2)
             for n, start in enumerate(starts):
+                end: int | None
                 if n + 1 < len(starts):
                     end = starts[n + 1]
                 else:
@@ -741,7 +746,7 @@ class Dataset:
                 translation, text = text, f"[{lang}] {text}"
             speakers = self.people_by_country.get(country) or self.people_by_country.get(None)
             anonymous = rng.random() < 0.08 or not speakers
-            speaker = None if anonymous else rng.choice(speakers)
+            speaker = None if anonymous or not speakers else rng.choice(speakers)
             source = self._source_on_or_after(offset)
             event = None
             if rng.random() < 0.05:
@@ -811,7 +816,7 @@ BATCH = 5_000
 
 def _lines(rows: Iterable, stamped: bool) -> Iterator[str]:
     buffer = []
-    stamp = _stamp(LAST_DAY) if stamped else None
+    stamp = _stamp(LAST_DAY) if stamped else ""
     for row in rows:
         values = [_nullable(v) for v in row]
         if stamped:
@@ -832,7 +837,7 @@ def load(url: str, scale_name: str, seed: int, log=lambda message: None) -> dict
     with psycopg.connect(url) as conn:
         with conn.cursor() as cur:
             cur.execute("SELECT count(*) FROM actors_country")
-            if cur.fetchone()[0]:
+            if cur.fetchone() != (0,):
                 raise SyntheticError("The target database already has data: use --replace.")
             cur.execute("SET LOCAL synchronous_commit = off")
             cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
@@ -894,5 +899,6 @@ def digest(url: str, tables: Iterable[str] | None = None) -> str:
             row = conn.execute(
                 f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM {table} t"
             ).fetchone()
+            assert row is not None, "an aggregate answers one row"
             total.update(f"{table}:{row[0]};".encode())
     return total.hexdigest()
