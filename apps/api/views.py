@@ -1,6 +1,7 @@
 """/api/v1/: every resource readable by anyone, editable by editors, deletable by administrators."""
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -407,7 +408,7 @@ class QuestionView(ComputedView):
     from the domain's query, kept for the data version."""
 
     params_class: type = QueryParams
-    question = staticmethod(lambda params: None)
+    question: Callable[[dict], Any] = staticmethod(lambda params: None)  # each view names its own
 
     def get(self, request):
         params = validated(request, self.params_class)
