@@ -2,6 +2,7 @@
 admin and the API, which both pass it, refuse a stale change the same way."""
 
 import pytest
+from django.urls import reverse
 
 from apps.core.services import VersionConflict
 from apps.positions.models import Position
@@ -96,3 +97,43 @@ def test_a_stale_version_is_refused_before_the_rules_and_nothing_is_saved(rows):
         "first",
         2,
     )
+
+
+def test_the_admin_passes_the_loaded_version_and_shows_a_stale_save(client, editor, rows):
+    quote = fresh("quote", rows)
+    opened = {
+        "text": quote.text,
+        "translation": "",
+        "language": "en",
+        "speaker": quote.speaker_id,
+        "speaker_label": "",
+        "country": quote.country_id or "",
+        "role": "",
+        "said_on": quote.said_on.isoformat(),
+        "said_precision": "day",
+        "source": quote.source_id,
+        "channel": "My channel",
+        "event": "",
+        "topics": [topic.pk for topic in quote.topics.all()],
+        "implied_stance": "",
+        "status": quote.status,
+        "correction_note": "",
+        "loaded_version": quote.version,
+    }
+    quote_update(quote=fresh("quote", rows), translation="Their translation.")
+    client.force_login(editor)
+    url = reverse("admin:statements_quote_change", args=[quote.pk])
+
+    response = client.post(url, opened)
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "while you were editing it (version 1 → 2)" in text
+    assert "Their translation." in text
+    assert response.context["adminform"].form["loaded_version"].value() == "2"
+    assert stored("quote", rows) == {"version": 2, "channel": ""}
+
+    merged = client.post(url, {**opened, "translation": "Their translation.", "loaded_version": 2})
+
+    assert merged.status_code == 302
+    assert stored("quote", rows) == {"version": 3, "channel": "My channel"}
