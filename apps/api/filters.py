@@ -2,11 +2,10 @@
 naming the parameter, never an ignored filter.
 
 Reference data (countries, topics, blocs) must exist: an unknown code is a 400, and the schema
-lists the valid values. Editorial references (a speaker's or an organization's slug, a source
-id) only narrow the list: an unknown one gives an empty page.
+lists the valid values. Editorial references (a person's or an organization's slug) only
+narrow the list: an unknown one gives an empty page. The quote search is not here: its
+parameters are a question's (apps.statements.questions.QuoteSearchParams).
 """
-
-import re
 
 import django_filters as filters
 from django import forms
@@ -18,10 +17,10 @@ from drf_spectacular.utils import extend_schema_field
 
 from apps.actors.models import Bloc, Country, Organization, OrganizationKind, Person, Role
 from apps.api import fields
-from apps.api.fields import ID_MAX, SLUG_MAX, SLUG_PATTERN
+from apps.api.fields import SLUG_MAX, SLUG_PATTERN
 from apps.core.models import Status
 from apps.positions.models import Position, Topic
-from apps.statements.models import Event, EventKind, Quote, Reliability, Source, SourceKind
+from apps.statements.models import Event, EventKind, Reliability, Source, SourceKind
 
 LANGUAGE_PATTERN = r"^[a-z]{2,3}$"
 
@@ -51,17 +50,6 @@ class PastDateFormField(IsoDateFormField):
         return day
 
 
-class IdFormField(forms.Field):
-    default_error_messages = {"invalid": "Give a positive whole number."}
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if not re.fullmatch(r"[0-9]{1,19}", value) or not 1 <= int(value) <= ID_MAX:
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return int(value)
-
-
 class BooleanFormField(forms.Field):
     def to_python(self, value):
         if value in self.empty_values:
@@ -82,11 +70,6 @@ class DateFilter(filters.Filter):
 @extend_schema_field(fields.PastDateField())
 class PastDateFilter(filters.Filter):
     field_class = PastDateFormField
-
-
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
-class IdFilter(filters.Filter):
-    field_class = IdFormField
 
 
 @extend_schema_field(OpenApiTypes.BOOL)
@@ -276,34 +259,6 @@ class SourceFilter(filters.FilterSet):
     class Meta:
         model = Source
         fields: list = []
-
-
-class QuoteFilter(filters.FilterSet):
-    q = filters.CharFilter(
-        method="full_text",
-        help_text='Full-text search (web-search syntax: words, "a phrase", or, -word).',
-    )
-    country = country_filter()
-    speaker = SlugFilter(field_name="speaker__slug", help_text="The speaker's slug.")
-    topic = topic_filter(field_name="topics")
-    source = IdFilter(field_name="source_id")
-    event = SlugFilter(field_name="event__slug")
-    said_from = DateFilter(field_name="said_on", lookup_expr="gte")
-    said_to = DateFilter(field_name="said_on", lookup_expr="lte")
-    language = LanguageFilter()
-    anonymous = BooleanFilter(
-        field_name="speaker", lookup_expr="isnull", help_text="Quotes with a speaker label only."
-    )
-    status = filters.ChoiceFilter(
-        choices=Status.choices, help_text="Editors only: others see published quotes alone."
-    )
-
-    class Meta:
-        model = Quote
-        fields: list = []
-
-    def full_text(self, queryset, name, value):
-        return queryset.search(value.strip())
 
 
 class PositionFilter(filters.FilterSet):

@@ -1,17 +1,14 @@
 """Pagination: page numbers for the small lists, a keyset cursor for quotes.
 
-Both refuse a malformed page, page size or cursor with a 400 naming the parameter, where DRF
-would quietly fall back to a default or answer 404.
+Page numbers refuse a malformed page or page size with a 400 naming the parameter, where DRF
+would quietly fall back to a default or answer 404. The quotes' cursor and page size are
+parameters of the quote search (apps.statements.questions), checked the same way.
 """
 
-import datetime
 import re
 
-from django.db.models import Q
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
-from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 MAX_PAGE_SIZE = 200
 PAGE_MAX = 999_999_999
@@ -80,72 +77,14 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
 
 class QuoteCursorPagination(pagination.BasePagination):
-    """Newest first, by (said_on, id): each page starts after the last row of the one before,
-    so deep pages cost no OFFSET scan and new quotes don't shift the pages already read.
+    """The shape of the quote search's pages: `{"next", "previous", "results"}`, newest first,
+    by (said_on, id), each page starting after the last row of the one before (no OFFSET
+    scan, and new quotes don't shift the pages already read).
 
-    A cursor is `n<day>-<id>` (the rows after that one) or `p<day>-<id>` (the rows before),
-    where day is the date's proleptic ordinal. Every string of that shape is a valid cursor.
+    The quote search pages itself (apps.statements.questions.quote_search, which the page
+    uses too); this class only states the shape in the schema. Its parameters, `cursor`
+    (`n<day>-<id>` or `p<day>-<id>`) and `page_size`, are QuoteSearchParams' fields.
     """
-
-    page_size = 50
-    cursor_query_param = "cursor"
-    CURSOR = re.compile(r"^([np])([1-9][0-9]{0,5})-([1-9][0-9]{0,17})$")
-
-    def paginate_queryset(self, queryset, request, view=None):
-        self.request = request
-        self.base_url = request.build_absolute_uri()
-        size = _page_size(request, self.page_size)
-        cursor = self._decode(request.query_params.get(self.cursor_query_param))
-        if cursor is None:
-            rows = list(queryset.order_by("-said_on", "-id")[: size + 1])
-            self.has_next, self.has_previous = len(rows) > size, False
-            rows = rows[:size]
-        elif cursor[0] == "n":
-            rows = list(queryset.after(*cursor[1:]).order_by("-said_on", "-id")[: size + 1])
-            self.has_next, self.has_previous = len(rows) > size, True
-            rows = rows[:size]
-        else:
-            day, pk = cursor[1:]
-            before = Q(said_on__gt=day) | Q(said_on=day, id__gt=pk)
-            rows = list(queryset.filter(before).order_by("said_on", "id")[: size + 1])
-            self.has_next, self.has_previous = True, len(rows) > size
-            rows = rows[:size][::-1]
-        self.rows = rows
-        return rows
-
-    def _decode(self, raw):
-        if raw is None or raw == "":
-            return None
-        match = self.CURSOR.match(raw)
-        if match is None:
-            raise ValidationError({"cursor": ["Invalid cursor: use the next or previous link."]})
-        direction, ordinal, pk = match.groups()
-        return direction, datetime.date.fromordinal(int(ordinal)), int(pk)
-
-    def _link(self, direction, row):
-        if row is None:
-            return None
-        cursor = f"{direction}{row.said_on.toordinal()}-{row.pk}"
-        return replace_query_param(self.base_url, self.cursor_query_param, cursor)
-
-    def get_next_link(self):
-        if not (self.has_next and self.rows):
-            return None
-        return self._link("n", self.rows[-1])
-
-    def get_previous_link(self):
-        if not (self.has_previous and self.rows):
-            if self.has_previous and not self.rows:
-                return remove_query_param(self.base_url, self.cursor_query_param)
-            return None
-        return self._link("p", self.rows[0])
-
-    def get_paginated_response(self, data):
-        next_url, previous_url = self.get_next_link(), self.get_previous_link()
-        return Response(
-            {"next": next_url, "previous": previous_url, "results": data},
-            headers=link_header(next_url, previous_url),
-        )
 
     def get_paginated_response_schema(self, schema):
         link = {"type": "string", "nullable": True, "format": "uri"}
@@ -156,13 +95,4 @@ class QuoteCursorPagination(pagination.BasePagination):
         }
 
     def get_schema_operation_parameters(self, view):
-        return [
-            {
-                "name": self.cursor_query_param,
-                "required": False,
-                "in": "query",
-                "description": "Where the page starts: copy it from a `next` or `previous` link.",
-                "schema": {"type": "string", "pattern": self.CURSOR.pattern},
-            },
-            PAGE_SIZE_PARAMETER,
-        ]
+        return []

@@ -61,9 +61,9 @@ def sources():
 
 def quotes(user):
     """Quotes the user may see (published, or all for editors), attributed, with topics."""
-    queryset = Quote.objects.all() if can_see_drafts(user, Quote) else Quote.objects.published()
     return (
-        queryset.with_attribution()
+        Quote.objects.visible_to(user)
+        .with_attribution()
         .select_related("implied_stance__topic")
         .prefetch_related(Prefetch("topics", queryset=Topic.objects.order_by("order", "slug")))
     )

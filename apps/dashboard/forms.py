@@ -5,10 +5,10 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from apps.actors.models import Bloc, Country, Person
+from apps.actors.models import Bloc, Country
 from apps.core.validators import reject_nul
 from apps.positions.models import Topic
-from apps.statements.models import Event, Source
+from apps.statements.models import Event
 
 MAX_PARAM = 200
 
@@ -183,50 +183,3 @@ def _eve_of_latest_change(end: datetime.date) -> datetime.date:
         .first()
     )
     return (latest or end) - datetime.timedelta(days=1)
-
-
-class QuoteSearch(BaseFilter):
-    q = forms.CharField(
-        required=False, max_length=MAX_PARAM, label="Search the quotes", validators=[reject_nul]
-    )
-    country = forms.CharField(required=False, max_length=2)
-    topic = SlugChoiceField(Topic.objects.all(), "topic")
-    speaker = SlugChoiceField(Person.objects.all(), "speaker")
-    source = forms.ModelChoiceField(
-        Source.objects.all(),
-        required=False,
-        error_messages={"invalid_choice": "Unknown source."},
-    )
-    year = forms.IntegerField(required=False, min_value=1900, max_value=2100)
-    anonymous = forms.NullBooleanField(
-        required=False,
-        widget=forms.Select(
-            choices=[("", "Named or anonymous"), ("false", "Named"), ("true", "Anonymous")]
-        ),
-    )
-    after = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
-
-    def clean_country(self):
-        """The country code, upper-cased; its id goes in cleaned_data["country_id"]: the
-        search filters on the id as a literal (see the quotes view), so it is looked up once."""
-        code = (self.cleaned_data.get("country") or "").upper()
-        self.cleaned_data["country_id"] = None
-        if code:
-            pk = Country.objects.filter(code=code).values_list("pk", flat=True).first()
-            if pk is None:
-                raise forms.ValidationError(f"Unknown country code: {code}.", code="unknown")
-            self.cleaned_data["country_id"] = pk
-        return code
-
-    def clean_after(self):
-        """The keyset cursor: '<said_on>_<id>' of the last row on the previous page."""
-        value = self.cleaned_data.get("after")
-        if not value:
-            return None
-        try:
-            day, pk = value.split("_")
-            return datetime.date.fromisoformat(day), int(pk)
-        except ValueError:
-            raise forms.ValidationError(
-                "This page link is broken: start again from the first page."
-            ) from None

@@ -123,6 +123,13 @@ class QuoteQuerySet(models.QuerySet):
         """Return quotes that analysts and anonymous clients may see."""
         return self.filter(status=Status.PUBLISHED)
 
+    def visible_to(self, user):
+        """Return the quotes this user may see: all of them for those who may change quotes
+        (editors and administrators), the published ones for everyone else."""
+        if user is not None and user.is_authenticated and user.has_perm("statements.change_quote"):
+            return self
+        return self.published()
+
     def search(self, text: str):
         """Return quotes matching a websearch-syntax query ("a phrase", or, -not)."""
         if not text:
@@ -132,6 +139,10 @@ class QuoteQuerySet(models.QuerySet):
     def after(self, said_on, pk):
         """Return quotes after a keyset cursor in newest-first order (no OFFSET)."""
         return self.filter(Q(said_on__lt=said_on) | Q(said_on=said_on, pk__lt=pk))
+
+    def before(self, said_on, pk):
+        """Return quotes before a keyset cursor in newest-first order: the newer ones."""
+        return self.filter(Q(said_on__gt=said_on) | Q(said_on=said_on, pk__gt=pk))
 
     def with_headline(self, text: str):
         """Annotate `headline`: the text with matches wrapped in <mark> (escaped otherwise)."""

@@ -209,7 +209,6 @@ def test_readers_see_published_quotes_only_but_editors_see_drafts(
         ("q=putin -inclusion", []),
         ("country=EE", ["deter"]),
         ("speaker=juri-luik", ["deter"]),
-        ("speaker=nobody", []),
         ("topic=guarantees", ["anon_quote"]),
         ("said_from=2023-05-15", ["deter"]),
         ("said_to=2023-05-15", ["anon_quote"]),
@@ -218,12 +217,29 @@ def test_readers_see_published_quotes_only_but_editors_see_drafts(
         ("anonymous=true", ["anon_quote"]),
         ("anonymous=false", ["deter"]),
         ("event=vilnius-2023", ["anon_quote"]),
+        ("year=2023", ["deter", "anon_quote"]),
+        ("year=2022", []),
     ],
 )
 def test_quote_filters(anon, world, query, expected):
     ids = keys(anon.get(f"/api/v1/quotes/?{query}"), "id")
 
     assert ids == [world[name].pk for name in expected]
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("speaker=nobody", "Unknown speaker “nobody”."),
+        ("event=nowhere", "Unknown event “nowhere”."),
+        ("source=999999", "Unknown source “999999”."),
+    ],
+)
+def test_an_unknown_speaker_event_or_source_is_named_not_an_empty_list(anon, world, query, message):
+    response = anon.get(f"/api/v1/quotes/?{query}")
+
+    assert response.status_code == 400
+    assert response.json() == {query.split("=")[0]: [message]}
 
 
 def test_quote_source_filter(anon, world):

@@ -64,6 +64,6 @@ def with_param(context, name: str, value) -> str:
     """The current query string with one named parameter set, and back to the first page."""
     params = context["request"].GET.copy()
     params[name] = str(value)
-    params.pop("after", None)
+    params.pop("cursor", None)
     params.pop("format", None)
     return "?" + urlencode(sorted(params.lists()), doseq=True)
