@@ -23,6 +23,7 @@ from urllib import parse
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.choices import CallableChoiceIterator
 
@@ -133,7 +134,7 @@ class TextParam(forms.CharField):
 class ReferenceParam(forms.ModelChoiceField):
     """One object named by its key (a slug or a code): an unknown key is refused, naming it."""
 
-    openapi = {"type": "string"}
+    openapi: dict[str, object] = {"type": "string"}
 
     def __init__(self, queryset, *, key: str, noun: str, upper: bool = False, **kwargs):
         self.key, self.noun, self.upper = key, noun, upper
@@ -271,11 +272,9 @@ class QueryParams(forms.Form):
         }
 
 
-def drop_blank(query) -> dict:
+def drop_blank(query) -> QueryDict:
     """A page's query without the empty values an HTML form sends for untouched fields, as
     a QueryDict-like mapping (lists kept)."""
-    from django.http import QueryDict
-
     kept = QueryDict(mutable=True)
     for name, values in query.lists():
         present = [v for v in values if v != ""]
@@ -304,7 +303,7 @@ class WholeNumberParam(forms.Field):
         super().__init__(**kwargs)
 
     def widget_attrs(self, widget):
-        return {**super().widget_attrs(widget), "min": self.minimum, "max": self.maximum}
+        return {**super().widget_attrs(widget), "min": str(self.minimum), "max": str(self.maximum)}
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -321,10 +320,10 @@ class ChoiceParam(forms.ChoiceField):
     """One of a fixed set of values (a model's choices); anything else is refused, listing them.
     A choice with the value "" is the form's "any" option, never a value."""
 
-    def __init__(self, *, choices, **kwargs):
+    def __init__(self, *, choices: list[tuple[str, str]], **kwargs):
         kwargs.setdefault("required", False)
         super().__init__(choices=choices, **kwargs)
-        values = [str(value) for value, _label in self.choices if value != ""]
+        values = [str(value) for value, _label in choices if value != ""]
         self.openapi = {"type": "string", "enum": values}
         self.error_messages["invalid_choice"] = f"Use one of: {', '.join(values)}."
 

@@ -145,7 +145,7 @@ class QuoteSearchParams(QueryParams):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("said_from"), cleaned.get("said_to")
         if start and end and start > end:
             self.add_error(
@@ -324,7 +324,7 @@ def _highlight(quotes: list[Quote], text: str) -> None:
         .values_list("pk", "headline")
     )
     for quote in quotes:
-        quote.headline = headlines.get(quote.pk)
+        quote.headline = headlines.get(quote.pk)  # type: ignore[attr-defined]  # for the page
 
 
 # The matches are counted up to TOTAL_CAP + 1 (a broad search costs no more than a narrow
