@@ -6,17 +6,18 @@ never mentions, and a fuzzer rightly calls it a bug. These fields take JSON type
 and dates only as YYYY-MM-DD.
 """
 
-import datetime
 import re
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
-from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.relations import MANY_RELATION_KWARGS
 
 from apps.actors.models import Bloc, Country
+from apps.core.params import DATE_MESSAGE, parse_iso_date
+from apps.core.validators import check_date
 from apps.positions.models import Topic
 
 # The longest value any query parameter may have.
@@ -24,16 +25,6 @@ QUERY_VALUE_MAX = 500
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 SLUG_MAX = 100
 ID_MAX = 2**63 - 1
-
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def parse_iso_date(value) -> datetime.date:
-    """Return the date written YYYY-MM-DD; raise ValueError for anything else."""
-    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
-        raise ValueError(value)
-    return datetime.date.fromisoformat(value)
-
 
 def full_match(pattern: str, value: str) -> bool:
     """Whether the whole value matches a ^…$ pattern (in Python, $ also matches before a
@@ -105,7 +96,7 @@ class StrictChoiceField(serializers.ChoiceField):
 class IsoDateField(serializers.DateField):
     """A real calendar date written YYYY-MM-DD."""
 
-    default_error_messages = {"invalid": "Give a real date as YYYY-MM-DD."}
+    default_error_messages = {"invalid": DATE_MESSAGE}
 
     def to_internal_value(self, value):
         try:
@@ -115,14 +106,14 @@ class IsoDateField(serializers.DateField):
 
 
 class PastDateField(IsoDateField):
-    """A real date, YYYY-MM-DD, not after today. The schema states the bound as a pattern."""
-
-    default_error_messages = {"future": "The date cannot be in the future."}
+    """A real date, YYYY-MM-DD, from 1900 and not after today (apps.core.validators)."""
 
     def to_internal_value(self, value):
         day = super().to_internal_value(value)
-        if day > timezone.localdate():
-            self.fail("future")
+        try:
+            check_date(day)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages, code=error.code) from None
         return day
 
 

@@ -19,6 +19,8 @@ from apps.actors.models import Bloc, Country, Organization, OrganizationKind, Pe
 from apps.api import fields
 from apps.api.fields import SLUG_MAX, SLUG_PATTERN
 from apps.core.models import Status
+from apps.core.params import DATE_MESSAGE
+from apps.core.validators import check_date
 from apps.positions.models import Position, Topic
 from apps.statements.models import Event, EventKind, Reliability, Source, SourceKind
 
@@ -29,7 +31,7 @@ LANGUAGE_PATTERN = r"^[a-z]{2,3}$"
 
 
 class IsoDateFormField(forms.Field):
-    default_error_messages = {"invalid": "Give a real date as YYYY-MM-DD."}
+    default_error_messages = {"invalid": DATE_MESSAGE}
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -42,11 +44,9 @@ class IsoDateFormField(forms.Field):
 
 class PastDateFormField(IsoDateFormField):
     def to_python(self, value):
-        from django.utils import timezone
-
         day = super().to_python(value)
-        if day is not None and day > timezone.localdate():
-            raise ValidationError("The date cannot be in the future.", code="future")
+        if day is not None:
+            check_date(day)
         return day
 
 

@@ -19,14 +19,6 @@ class SignedInInPrivateMode(permissions.BasePermission):
         return not private_mode_refuses(request)
 
 
-def can_see_drafts(user, model) -> bool:
-    """Whether the user may see unpublished rows of this model (editors and administrators)."""
-    if not (user and user.is_authenticated):
-        return False
-    opts = model._meta
-    return user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
-
-
 class EditorialPermissions(permissions.DjangoModelPermissions):
     """Reads for everyone (signed-in users only, in private mode); POST needs the model's add_
     permission and PUT/PATCH its change_ permission (the Editors group has both); DELETE is

@@ -4,7 +4,6 @@ API's shapes need, so a page costs the same number of queries whatever its lengt
 from django.db.models import Prefetch
 
 from apps.actors.models import Bloc, Country, Organization, Person, Role
-from apps.api.permissions import can_see_drafts
 from apps.positions.models import Position, Stance, Topic
 from apps.statements.models import Event, Quote, Source
 
@@ -71,11 +70,10 @@ def quotes(user):
 
 def positions(user):
     """Positions the user may see, with stance and holder, and the evidence they may see."""
-    editor = can_see_drafts(user, Position)
-    evidence = Quote.objects.all() if can_see_drafts(user, Quote) else Quote.objects.published()
-    queryset = Position.objects.all() if editor else Position.objects.published()
+    evidence = Quote.objects.visible_to(user)
     return (
-        queryset.with_stance()
+        Position.objects.visible_to(user)
+        .with_stance()
         .prefetch_related(
             Prefetch(
                 "evidence",

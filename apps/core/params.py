@@ -27,16 +27,13 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.choices import CallableChoiceIterator
 
+from apps.core.validators import check_date
+
 # The longest value any query parameter may have, on the pages and in the API.
 QUERY_VALUE_MAX = 500
-# Stored and asked-for dates start here: nothing this product records is older, and date
-# arithmetic on the pages ("the eve of …") never reaches below year 1.
-EARLIEST_DATE = datetime.date(1900, 1, 1)
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 DATE_MESSAGE = "Give a real date as YYYY-MM-DD, e.g. 2023-07-10."
-FUTURE_MESSAGE = "The date cannot be in the future."
-EARLY_MESSAGE = "Dates start in 1900."
 BOOLEAN_MESSAGE = "Use true or false."
 NUL_MESSAGE = "May not contain NUL characters."
 LONG_MESSAGE = f"At most {QUERY_VALUE_MAX} characters."
@@ -52,14 +49,6 @@ def parse_iso_date(value) -> datetime.date:
     if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
         raise ValueError(value)
     return datetime.date.fromisoformat(value)
-
-
-def check_date(day: datetime.date, *, past: bool = True) -> None:
-    """Refuse a date before 1900 or, where `past`, after today (one rule for every door)."""
-    if day < EARLIEST_DATE:
-        raise ValidationError(EARLY_MESSAGE, code="too_early")
-    if past and day > today():
-        raise ValidationError(FUTURE_MESSAGE, code="future")
 
 
 class DateParam(forms.Field):

@@ -19,10 +19,26 @@ def reject_blank(value: str) -> None:
         raise ValidationError("This field cannot be only whitespace.", code="blank")
 
 
+# Stored and asked-for dates start here: nothing this product records is older, and date
+# arithmetic on the pages ("the eve of …") never reaches below year 1.
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+FUTURE_MESSAGE = "The date cannot be in the future."
+EARLY_MESSAGE = "Dates start in 1900."
+
+
+def check_date(day: datetime.date, *, past: bool = True) -> None:
+    """Refuse a date before 1900 or, where `past`, after today: the one date rule of every
+    door (model fields, admin forms, API bodies and query parameters, pages)."""
+    if day < EARLIEST_DATE:
+        raise ValidationError(EARLY_MESSAGE, code="too_early")
+    if past and day > timezone.localdate():
+        raise ValidationError(FUTURE_MESSAGE, code="future")
+
+
 def reject_future(value: datetime.date) -> None:
-    """Refuse dates after today."""
-    if value and value > timezone.localdate():
-        raise ValidationError("The date cannot be in the future.", code="future")
+    """Refuse dates after today, and dates before 1900 (see check_date)."""
+    if value:
+        check_date(value)
 
 
 def clean_text_validators(max_length: int | None = None) -> list:

@@ -28,6 +28,7 @@ from apps.core.params import (
     ReferenceParam,
     today,
 )
+from apps.core.validators import EARLIEST_DATE
 from apps.positions.models import Position
 from apps.positions.queries import (
     Change,
@@ -331,7 +332,7 @@ def eve_of_latest_change(end: datetime.date) -> datetime.date:
         .values_list("valid_from", flat=True)
         .first()
     )
-    return max((latest or end) - datetime.timedelta(days=1), datetime.date(1900, 1, 1))
+    return max((latest or end) - datetime.timedelta(days=1), EARLIEST_DATE)
 
 
 @dataclasses.dataclass
