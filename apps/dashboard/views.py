@@ -21,7 +21,7 @@ from apps.positions import questions
 from apps.positions.models import Position, Topic
 from apps.positions.queries import published_evidence
 from apps.positions.questions import AsOfParams, ChangesParams, CompareParams, MatrixParams
-from apps.statements.models import Event, Quote, Source
+from apps.statements.models import Event, Quote, Source, sees_unpublished_quotes
 from apps.statements.questions import PAGE_SIZE_MAX, QuoteSearchParams, quote_search
 
 QUOTES_PER_PAGE = 20
@@ -169,12 +169,23 @@ def quotes(request):
         if fmt:
             result = quote_search(form.cleaned_data, user=request.user)
             body = result.as_dict(api_address(request, "api:quote-list"))
-            return exports.answer(fmt, "quotes", body)
+            return private_if_drafts(request, exports.answer(fmt, "quotes", body))
         result = quote_search(
             form.cleaned_data, user=request.user, page_size=QUOTES_PER_PAGE, summary=True
         )
         context.update(result=result, downloads=quote_downloads(request))
-    return render(request, "dashboard/quote_list.html", "quote-results", context, _status_for(form))
+    response = render(
+        request, "dashboard/quote_list.html", "quote-results", context, _status_for(form)
+    )
+    return private_if_drafts(request, response)
+
+
+def private_if_drafts(request, response):
+    """An answer that may hold drafts is kept by no cache, the browser's included: its ETag is
+    the one an anonymous reader of the same address gets."""
+    if sees_unpublished_quotes(request.user):
+        response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def chosen_names(form) -> dict[str, str]:

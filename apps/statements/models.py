@@ -118,6 +118,12 @@ def _websearch(text: str) -> SearchQuery:
     return SearchQuery(text, search_type="websearch", config="english")
 
 
+def sees_unpublished_quotes(user) -> bool:
+    """Whether the user may see quotes that are not published: those who may change quotes
+    (editors and administrators)."""
+    return user is not None and user.is_authenticated and user.has_perm("statements.change_quote")
+
+
 class QuoteQuerySet(models.QuerySet):
     def published(self):
         """Return quotes that analysts and anonymous clients may see."""
@@ -126,9 +132,7 @@ class QuoteQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Return the quotes this user may see: all of them for those who may change quotes
         (editors and administrators), the published ones for everyone else."""
-        if user is not None and user.is_authenticated and user.has_perm("statements.change_quote"):
-            return self
-        return self.published()
+        return self if sees_unpublished_quotes(user) else self.published()
 
     def search(self, text: str):
         """Return quotes matching a websearch-syntax query ("a phrase", or, -not)."""

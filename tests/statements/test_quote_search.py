@@ -400,6 +400,14 @@ def test_editors_see_drafts_marked_and_may_ask_for_them(client, desk):
     assert 'name="status"' in editor_page
 
 
+def test_no_cache_keeps_a_page_that_may_hold_drafts(client, desk):
+    assert client.get("/quotes/")["Cache-Control"] == "no-cache"
+    client.force_login(EditorFactory())
+
+    assert client.get("/quotes/")["Cache-Control"] == "private, no-store"
+    assert client.get("/quotes/?format=json")["Cache-Control"] == "private, no-store"
+
+
 # --- a fixed number of queries ---------------------------------------------------------------
 
 
@@ -459,3 +467,25 @@ def test_the_query_count_does_not_grow_with_the_matches(
         response = client.get(path)
     assert response.status_code == 200
     assert few <= 8, f"{path}: {few} queries"
+
+
+def test_the_api_schema_lists_every_parameter_of_the_search(desk):
+    schema = APIClient().get("/api/schema/?format=json").json()
+    parameters = {
+        p["name"]: p["schema"]
+        for p in schema["paths"]["/api/v1/quotes/"]["get"]["parameters"]
+        if p["in"] == "query"
+    }
+
+    assert set(QuoteSearchParams.base_fields) <= set(parameters)
+    assert parameters["year"] == {"type": "integer", "minimum": 1900, "maximum": 2100}
+    assert parameters["page_size"]["maximum"] == PAGE_SIZE_MAX
+    assert parameters["source"]["type"] == "integer"
+    assert parameters["status"]["enum"] == ["draft", "in_review", "published", "retracted"]
+    assert parameters["cursor"]["pattern"].startswith("^([np])")
+    assert parameters["said_from"]["format"] == "date"
+    assert parameters["anonymous"]["type"] == "boolean"
+    response = schema["paths"]["/api/v1/quotes/"]["get"]["responses"]["200"]
+    reference = response["content"]["application/json"]["schema"]["$ref"]
+    page = schema["components"]["schemas"][reference.rsplit("/", 1)[1]]
+    assert page["required"] == ["next", "previous", "results"]
