@@ -23,6 +23,7 @@ from urllib import parse
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.choices import CallableChoiceIterator
@@ -124,6 +125,7 @@ class ReferenceParam(forms.ModelChoiceField):
     """One object named by its key (a slug or a code): an unknown key is refused, naming it."""
 
     openapi: dict[str, object] = {"type": "string"}
+    queryset: QuerySet  # always given
 
     def __init__(self, queryset, *, key: str, noun: str, upper: bool = False, **kwargs):
         self.key, self.noun, self.upper = key, noun, upper
@@ -250,7 +252,7 @@ class QueryParams(forms.Form):
 
     def _set_error(self, name: str, message: str) -> None:
         label = name.replace("\x00", "")[:100] or "query"
-        self._errors[label] = self.error_class([message])
+        self.errors[label] = self.error_class([message])  # the form is cleaned: no new clean
         self.cleaned_data.pop(label, None)
 
     def error_dict(self) -> dict[str, list[str]]:

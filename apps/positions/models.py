@@ -46,8 +46,10 @@ class PositionQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Return the positions the user may see: all for those who may change positions
         (editors, administrators), published ones for everyone else."""
-        if user is not None and user.is_authenticated and user.has_perm(
-            "positions.change_position"
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.has_perm("positions.change_position")
         ):
             return self
         return self.published()
@@ -117,6 +119,11 @@ class Position(TimestampedModel):
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = PositionQuerySet.as_manager()
+
+    # Not columns: set on the rows of the reads that ask for them (an annotated count, the
+    # prefetch of published_evidence()).
+    evidence_count: int
+    published_evidence: list
 
     class Meta:
         ordering = ["topic__order", "valid_from"]

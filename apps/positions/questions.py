@@ -216,7 +216,7 @@ class Comparison:
             for entry in column.topics:
                 current = entry.current
                 cell = cell_dict(current)
-                if cell is not None:
+                if current is not None and cell is not None:
                     cell["evidence"] = [quote_summary(q) for q in current.published_evidence]
                 entries.append(
                     {
@@ -299,7 +299,8 @@ class ChangesParams(QueryParams):
     countries = countries_field(label="Countries")
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("from"), cleaned.get("to")
         if start is None and cleaned.get("from_event"):
             start = cleaned["from_event"].start_date - datetime.timedelta(days=1)
