@@ -26,6 +26,7 @@ SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 SLUG_MAX = 100
 ID_MAX = 2**63 - 1
 
+
 def full_match(pattern: str, value: str) -> bool:
     """Whether the whole value matches a ^…$ pattern (in Python, $ also matches before a
     final newline, which the schema's JavaScript-flavoured pattern does not)."""

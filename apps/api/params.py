@@ -75,8 +75,6 @@ def _stated(schema: dict) -> type[serializers.Field]:
 def schema_of(params_class: type[QueryParams]) -> type[serializers.Serializer]:
     """A serializer class that states the parameter class's fields in the OpenAPI schema
     (only the schema reads it: the form validates)."""
-    declared = {
-        name: _serializer_field(field) for name, field in params_class.base_fields.items()
-    }
+    declared = {name: _serializer_field(field) for name, field in params_class.base_fields.items()}
     name = params_class.__name__.removesuffix("Params") + "Params"
     return type(name, (serializers.Serializer,), declared)
