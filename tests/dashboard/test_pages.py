@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -158,8 +159,8 @@ def test_quotes_are_paged_by_keyset(client):
     assert cursor.startswith("n")
     assert "← Newer quotes" in second
     assert second.count('class="quote') >= 1
-    first_ids = {part.split('"')[0] for part in first.split('id="quote-')[1:]}
-    second_ids = {part.split('"')[0] for part in second.split('id="quote-')[1:]}
+    first_ids = set(re.findall(r'id="quote-([0-9]+)"', first))
+    second_ids = set(re.findall(r'id="quote-([0-9]+)"', second))
     assert first_ids and second_ids and not first_ids & second_ids
     broken = get(client, "/quotes/?cursor=garbage")
     assert broken.status_code == 400
