@@ -1,7 +1,5 @@
 """Downloads of what a page shows: CSV with a header row, or JSON."""
 
-import csv
-
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse, JsonResponse
 
@@ -25,20 +23,4 @@ def answer(fmt: str, filename: str, data: dict) -> HttpResponse:
     else:
         response = JsonResponse(data, encoder=DjangoJSONEncoder, safe=False)
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
-
-
-def download(fmt: str, filename: str, header: list[str], rows: list[list], payload) -> HttpResponse:
-    """Answer the rows as CSV, or the payload as JSON, as an attachment."""
-    if fmt == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        writer = csv.writer(response)
-        writer.writerow(header)
-        writer.writerows(rows)
-        return response
-    response = JsonResponse(
-        payload, encoder=DjangoJSONEncoder, json_dumps_params={"indent": 2}, safe=False
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
     return response

@@ -1,6 +1,7 @@
 """Every bad parameter is a 400 naming the parameter; unknown objects are 404; never a 500."""
 
 import datetime
+import json
 
 import pytest
 from django.utils import timezone
@@ -123,11 +124,16 @@ def test_messages_say_what_is_wrong(anon, reference):
     assert anon.get("/api/v1/quotes/", {"q": LONG}).json() == {"q": ["At most 500 characters."]}
 
 
-def test_changes_need_a_from_date(anon, reference):
+def test_changes_without_dates_start_on_the_eve_of_the_latest_change_as_on_the_page(
+    anon, client, reference
+):
     response = anon.get("/api/v1/changes/")
 
-    assert response.status_code == 400
-    assert "from" in response.json()
+    assert response.status_code == 200
+    body = response.json()
+    assert body["to"] == timezone.localdate().isoformat()
+    assert body["from"] <= body["to"]
+    assert body == json.loads(client.get("/changes/?format=json").content)
 
 
 def test_several_bad_parameters_are_all_named(anon, reference):

@@ -349,5 +349,6 @@ def test_the_root_lists_every_resource(anon, world):
         "quotes",
         "positions",
         "matrix",
+        "compare",
         "changes",
     }
