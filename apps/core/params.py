@@ -252,7 +252,10 @@ class QueryParams(forms.Form):
 
     def _set_error(self, name: str, message: str) -> None:
         label = name.replace("\x00", "")[:100] or "query"
-        self.errors[label] = self.error_class([message])  # the form is cleaned: no new clean
+        # The form is cleaned already: set the error without cleaning again. A field's error
+        # carries its id, so the field's aria-describedby finds it.
+        field_id = self[label].auto_id if label in self.fields else None
+        self.errors[label] = self.error_class([message], renderer=self.renderer, field_id=field_id)
         self.cleaned_data.pop(label, None)
 
     def error_dict(self) -> dict[str, list[str]]:
