@@ -4,17 +4,16 @@
   a bad token, 304 for a conditional GET, 412/428 for edits without a current If-Match, …).
 - Reference data is listed: country codes, topic and bloc slugs are enums read from the
   database when the schema is generated.
-- A date that may not be in the future carries a pattern matching exactly the days up to
-  today, so a client (or a fuzzer) can tell a valid date from one the API will refuse.
+- Dates are `format: date`; the range the API accepts (from 1900, and not after today where
+  a date may not be in the future) is said in words: OpenAPI has no bound for a date, and a
+  pattern for "up to today" would change every day.
 - Free-text query parameters state the length limit and the ban on NUL bytes.
 """
 
-import datetime
 from typing import Any
 
 from django.core.validators import RegexValidator
 from django.db import DatabaseError
-from django.utils import timezone
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerFieldExtension,
@@ -30,11 +29,19 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import SAFE_METHODS
 
 from apps.api.conditional import IF_MATCH_PATTERN
-from apps.api.fields import ID_MAX, QUERY_VALUE_MAX, SLUG_MAX, SLUG_PATTERN, URL_PATTERN
+from apps.api.fields import (
+    ID_MAX,
+    QUERY_VALUE_MAX,
+    SLUG_MAX,
+    SLUG_PATTERN,
+    URL_PATTERN,
+    PastDateField,
+)
 from apps.api.pagination import PageNumberPagination
-from apps.core.validators import reject_blank
+from apps.core.validators import EARLIEST_DATE, reject_blank
 
 NO_NUL = r"^[^\u0000]*$"
+PAST_DATE_DESCRIPTION = f"A date, YYYY-MM-DD, from {EARLIEST_DATE.isoformat()} and not after today."
 # Python's str.isspace() characters, which the model's "not only whitespace" rule uses
 # (JavaScript's \s differs, so they are listed).
 WHITESPACE = (
@@ -70,47 +77,6 @@ STATUS_TEXT = {
     "428": "If-Match is required to change this object.",
     "429": "Too many requests: retry after the number of seconds in Retry-After.",
 }
-
-
-# --- dates up to today --------------------------------------------------------------------
-
-
-def _digits_between(low: str, high: str) -> str:
-    """Return a regex matching the zero-padded numbers from low to high (same width)."""
-    if low == high:
-        return low
-    if len(low) == 1:
-        return f"[{low}-{high}]"
-    rest = len(low) - 1
-    if low[0] == high[0]:
-        return f"{low[0]}(?:{_digits_between(low[1:], high[1:])})"
-    parts = [f"{low[0]}(?:{_digits_between(low[1:], '9' * rest)})"]
-    middle = range(int(low[0]) + 1, int(high[0]))
-    if len(middle) == 1:
-        parts.append(f"{middle[0]}[0-9]{{{rest}}}")
-    elif middle:
-        parts.append(f"[{middle[0]}-{middle[-1]}][0-9]{{{rest}}}")
-    parts.append(f"{high[0]}(?:{_digits_between('0' * rest, high[1:])})")
-    return "|".join(parts)
-
-
-def past_date_pattern(today: datetime.date) -> str:
-    """Return a regex matching YYYY-MM-DD strings for the days from 0001-01-01 to today.
-
-    (Day-of-month validity, such as 30 February, is left to `format: date`.)
-    """
-    any_month, any_day = "(?:0[1-9]|1[0-2])", "(?:0[1-9]|[12][0-9]|3[01])"
-    parts = []
-    if today.year > 1:
-        years = _digits_between("0001", f"{today.year - 1:04d}")
-        parts.append(f"(?:{years})-{any_month}-{any_day}")
-    year = f"{today.year:04d}"
-    if today.month > 1:
-        months = _digits_between("01", f"{today.month - 1:02d}")
-        parts.append(f"{year}-(?:{months})-{any_day}")
-    days = _digits_between("01", f"{today.day:02d}")
-    parts.append(f"{year}-{today.month:02d}-(?:{days})")
-    return "^(?:" + "|".join(parts) + ")$"
 
 
 # --- field and authentication extensions ---------------------------------------------------
@@ -175,12 +141,7 @@ class PastDateFieldExtension(OpenApiSerializerFieldExtension):
     target_class = "apps.api.fields.PastDateField"
 
     def map_serializer_field(self, auto_schema, direction):
-        return {
-            "type": "string",
-            "format": "date",
-            "pattern": past_date_pattern(timezone.localdate()),
-            "description": "A date (YYYY-MM-DD) not after today.",
-        }
+        return {"type": "string", "format": "date", "description": PAST_DATE_DESCRIPTION}
 
 
 class ReferenceFieldExtension(OpenApiSerializerFieldExtension):
@@ -253,6 +214,13 @@ class ApiAutoSchema(AutoSchema):
         if self.method in SAFE_METHODS and {} not in auths:
             auths.append({})
         return auths
+
+    def _get_serializer_field_meta(self, field, direction):
+        meta = super()._get_serializer_field_meta(field, direction)
+        # A field's own help text would replace the date rule the extension states: say both.
+        if isinstance(field, PastDateField) and field.help_text:
+            meta["description"] = f"{meta['description']} {PAST_DATE_DESCRIPTION}"
+        return meta
 
     def _write_serializer(self):
         """A write's request serializer: the view's write_serializer_class, when it names one."""

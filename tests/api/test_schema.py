@@ -8,8 +8,6 @@ import pytest
 import yaml
 from django.core.management import call_command
 
-from apps.api.schema import past_date_pattern
-
 
 @pytest.fixture
 def schema(anon, desk):
@@ -95,28 +93,34 @@ def test_free_text_parameters_state_their_limits(schema):
     )
 
 
-@pytest.mark.parametrize(
-    "today",
-    [
-        datetime.date(2026, 11, 26),
-        datetime.date(2024, 1, 1),
-        datetime.date(2024, 2, 29),
-        datetime.date(2025, 12, 31),
-        datetime.date(2030, 10, 10),
-    ],
-)
-def test_the_past_date_pattern_matches_exactly_the_days_up_to_today(today):
-    pattern = re.compile(past_date_pattern(today))
-    one_day = datetime.timedelta(days=1)
+def parameter(schema, path, name):
+    return next(p for p in schema["paths"][path]["get"]["parameters"] if p["name"] == name)
 
-    for day in [today, today - one_day, datetime.date(1, 1, 1), datetime.date(1999, 12, 31)]:
-        assert pattern.match(day.isoformat()), day
-    for day in [today + one_day, today + 31 * one_day, today.replace(year=today.year + 1, day=1)]:
-        assert not pattern.match(day.isoformat()), day
-    assert not pattern.match("0000-01-01")
-    assert not pattern.match("2023-13-01")
-    every = [datetime.date(today.year, 1, 1) + n * one_day for n in range(366)]
-    assert all(bool(pattern.match(d.isoformat())) == (d <= today) for d in every)
+
+def test_dates_are_described_in_words_not_by_a_pattern(schema):
+    as_of = parameter(schema, "/api/v1/matrix/", "as_of")["schema"]
+    said_on = schema["components"]["schemas"]["QuoteWrite"]["properties"]["said_on"]
+
+    for date in (as_of, said_on):
+        assert date["format"] == "date"
+        assert "pattern" not in date
+    rule = "A date, YYYY-MM-DD, from 1900-01-01 and not after today."
+    assert said_on["description"] == rule
+    # A parameter's own help comes first.
+    described = parameter(schema, "/api/v1/matrix/", "as_of")["description"]
+    assert described == f"The day to show (default: today). {rule}"
+    assert parameter(schema, "/api/v1/positions/", "as_of")["description"] == rule
+
+
+def test_the_schema_is_the_same_tomorrow(db, monkeypatch):
+    from django.utils import timezone
+    from drf_spectacular.generators import SchemaGenerator
+
+    today = timezone.localdate()
+    schema_today = SchemaGenerator().get_schema(request=None, public=True)
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: today + datetime.timedelta(1))
+
+    assert SchemaGenerator().get_schema(request=None, public=True) == schema_today
 
 
 def test_the_docs_run_no_inline_script_so_the_content_security_policy_allows_them(anon, db):
@@ -124,3 +128,67 @@ def test_the_docs_run_no_inline_script_so_the_content_security_policy_allows_the
 
     assert not re.search(r"<script>\s*\S", page)
     assert re.search(r'<script src="[^"]*docs/\?script=', page)
+
+
+@pytest.fixture
+def generations(monkeypatch):
+    """How many times the schema view generated a schema (none kept to begin with)."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    from apps.api.views import SchemaView
+
+    monkeypatch.setattr(SchemaView, "_generated", {})
+    calls = []
+    generate = SchemaGenerator.get_schema
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return generate(self, *args, **kwargs)
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", counted)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("version=2", "version"),
+        ("version=1.0.0", "version"),
+        ("lang=de", "lang"),
+        ("lang=", "lang"),
+        ("version=x%0d%0aSet-Cookie:%20a=b", "version"),
+        ("lang=en%0d%0aX-Injected:%201", "lang"),
+        ("version=1%22;%20filename=%22evil.exe", "version"),
+    ],
+)
+def test_an_unknown_schema_version_or_language_is_refused_without_generating(
+    anon, db, generations, query, name
+):
+    kept = anon.get("/api/schema/?format=json")
+
+    response = anon.get(f"/api/schema/?format=json&{query}")
+    again = anon.get("/api/schema/?format=json")
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert name in response.json()
+    assert not response.has_header("Content-Disposition")
+    assert again.json() == kept.json()
+    assert len(generations) == 1  # neither generated another nor evicted the one kept
+
+
+def test_the_site_language_is_the_schema_s_own(anon, db, generations):
+    plain = anon.get("/api/schema/?format=json")
+
+    response = anon.get("/api/schema/?format=json&lang=en-gb")
+
+    assert response.status_code == 200
+    assert response.json() == plain.json()
+    assert len(generations) == 1
+
+
+@pytest.mark.parametrize(("query", "suffix"), [("", "yaml"), ("?format=json", "json")])
+def test_the_schema_file_name_holds_nothing_from_the_request(anon, db, query, suffix):
+    response = anon.get(f"/api/schema/{query}")
+
+    assert response["Content-Disposition"] == f'inline; filename="Allied Positions API.{suffix}"'
