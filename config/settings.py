@@ -107,6 +107,16 @@ AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_COOLOFF_HOURS", "1"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The address a lockout counts: the client's behind the proxies (apps.core.clients), by the
+# same rule and count as the API's rate limits.
+AXES_CLIENT_IP_CALLABLE = "apps.core.clients.client_address"
+
+# Proxies in front that add X-Forwarded-For (1: the TLS proxy; 0: none, and the header is
+# ignored, since a client could then choose its own address). Read once, for every use of
+# the client's address: the API's rate limits, the login lockout and the request logs.
+NUM_PROXIES = int(os.environ.get("API_NUM_PROXIES", "0"))
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured("API_NUM_PROXIES must be 0 or more.")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -222,7 +232,7 @@ REST_FRAMEWORK = {
         "user": os.environ.get("API_THROTTLE_USER", "1200/min"),
     },
     # Client addresses come from REMOTE_ADDR unless this many proxies add X-Forwarded-For.
-    "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES", "0")),
+    "NUM_PROXIES": NUM_PROXIES,
     "EXCEPTION_HANDLER": "apps.api.exceptions.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

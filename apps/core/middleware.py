@@ -9,6 +9,8 @@ from django.utils.functional import SimpleLazyObject, empty
 from django_structlog.middlewares import RequestMiddleware
 from pghistory.middleware import HistoryMiddleware
 
+from apps.core.clients import client_address
+
 # An id a proxy or client may pass in X-Request-ID; anything else is replaced by a new one,
 # so the logs and the response header never carry attacker-chosen text.
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -52,8 +54,9 @@ class RequestLogMiddleware(RequestMiddleware):
 
     @classmethod
     def bind_ip(cls, request) -> None:
-        # The connection's address: forwarded-for headers are the client's to forge.
-        structlog.contextvars.bind_contextvars(ip=request.META.get("REMOTE_ADDR"))
+        # The client's address by the rule the login lockout and the rate limits use: the
+        # forwarded-for header only as far as NUM_PROXIES trusted proxies wrote it.
+        structlog.contextvars.bind_contextvars(ip=client_address(request))
 
 
 class SecurityHeadersMiddleware:
