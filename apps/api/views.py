@@ -521,9 +521,9 @@ def not_found(request, *args, **kwargs):
         except Resolver404:
             match = None
         if match is not None and match.url_name != "not-found":
-            query = request.META.get("QUERY_STRING", "")
-            target = request.path + "/" + (f"?{query}" if query else "")
             response = JsonResponse({"detail": "Moved: add the trailing slash."}, status=308)
-            response["Location"] = target
+            # Percent-encoded, as APPEND_SLASH's redirect is: a non-ASCII path written as is
+            # would be a malformed header.
+            response["Location"] = request.get_full_path(force_append_slash=True)
             return response
     return JsonResponse({"detail": "Not found."}, status=404)

@@ -1,10 +1,12 @@
-"""Request middleware: request logs with an id, security headers, and the audit context
-(user and door) of every change a request makes. Private mode is the accounts' (sign-in)."""
+"""Request middleware: request logs with an id, security headers, a 404 for paths no
+resource can have, a 503 while the database is out of reach, and the audit context (user
+and door) of every change a request makes. Private mode is the accounts' (sign-in)."""
 
 import re
 
 import structlog
 from django.conf import settings
+from django.http import Http404, JsonResponse
 from django.utils.functional import SimpleLazyObject, empty
 from django_structlog.middlewares import RequestMiddleware
 from pghistory.middleware import HistoryMiddleware
@@ -57,6 +59,24 @@ class RequestLogMiddleware(RequestMiddleware):
         # The client's address by the rule the login lockout and the rate limits use: the
         # forwarded-for header only as far as NUM_PROXIES trusted proxies wrote it.
         structlog.contextvars.bind_contextvars(ip=client_address(request))
+
+
+class NulPathMiddleware:
+    """A 404 for a path holding a NUL character, before anything reads it.
+
+    No resource can have such a name (PostgreSQL text cannot hold NUL, so a lookup would
+    fail with a 500). One check here covers every route, the admin's and the API router's
+    catch-all patterns included, which URL converters of our own could not reach."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path:
+            if door_for_path(request.path) == "api":
+                return JsonResponse({"detail": "Not found."}, status=404)
+            raise Http404("No such page.")
+        return self.get_response(request)
 
 
 class SecurityHeadersMiddleware:
