@@ -8,6 +8,9 @@ admin.site.site_header = "Allied Positions — editors"
 admin.site.site_title = "Allied Positions"
 admin.site.index_title = "Editorial data"
 
+# A database failure raised outside a view (in a middleware) is a 503 too, not a 500.
+handler500 = "apps.core.outages.server_error"
+
 urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
     path("healthz/", healthz, name="healthz"),

@@ -2,7 +2,9 @@
 resource can have, a 503 while the database is out of reach, and the audit context (user
 and door) of every change a request makes. Private mode is the accounts' (sign-in)."""
 
+import logging
 import re
+import sys
 
 import structlog
 from django.conf import settings
@@ -12,6 +14,7 @@ from django_structlog.middlewares import RequestMiddleware
 from pghistory.middleware import HistoryMiddleware
 
 from apps.core.clients import client_address
+from apps.core.outages import DATABASE_ERRORS, database_unavailable
 
 # An id a proxy or client may pass in X-Request-ID; anything else is replaced by a new one,
 # so the logs and the response header never carry attacker-chosen text.
@@ -60,6 +63,20 @@ class RequestLogMiddleware(RequestMiddleware):
         # forwarded-for header only as far as NUM_PROXIES trusted proxies wrote it.
         structlog.contextvars.bind_contextvars(ip=client_address(request))
 
+    def process_got_request_exception(self, sender, request, **kwargs) -> None:
+        if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
+            # Answered with a 503 and logged once per outage (apps.core.outages), not with
+            # a traceback per request; request_finished still records the request.
+            return
+        super().process_got_request_exception(sender, request, **kwargs)
+
+    def _log_level_for_status_code(self, status_code: int) -> int:
+        # A 503 answers an outage already reported once as an error: each request's record
+        # is a warning, so an outage raises one error, not one per request.
+        if status_code == 503:
+            return logging.WARNING
+        return super()._log_level_for_status_code(status_code)
+
 
 class NulPathMiddleware:
     """A 404 for a path holding a NUL character, before anything reads it.
@@ -77,6 +94,23 @@ class NulPathMiddleware:
                 return JsonResponse({"detail": "Not found."}, status=404)
             raise Http404("No such page.")
         return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """A 503 with Retry-After, not a 500, when a view cannot reach the database (see
+    apps.core.outages). A failure raised by a middleware (private mode's or pghistory's user
+    lookup, a session save) never reaches process_exception: handler500 answers it alike."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DATABASE_ERRORS):
+            return database_unavailable(request, exception)
+        return None
 
 
 class SecurityHeadersMiddleware:
