@@ -7,6 +7,7 @@ the admin's rules and audit apply; a service's ValidationError becomes a 400 on 
 """
 
 from django.db import models, transaction
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.actors.models import Bloc, Country, Organization, Person, Role
@@ -25,7 +26,8 @@ from apps.api.fields import (
     StrictURLField,
     TopicSlugField,
 )
-from apps.core.models import TEXT_MAX, Status
+from apps.core.models import TEXT_MAX, Revision, Status
+from apps.core.revisions import revision_changes
 from apps.core.services import stamp
 from apps.core.validators import clean_text_validators, reject_future
 from apps.positions.models import Conditionality, Confidence, Position, Stance, Topic
@@ -624,3 +626,54 @@ class PositionWriteSerializer(serializers.Serializer):
     @property
     def by(self):
         return self.context["request"].user
+
+
+class RevisionChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    published = serializers.JSONField(source="before", help_text="The value in force now.")
+    proposed = serializers.JSONField(source="after")
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    """A proposed change to a published object (in review until another editor publishes or
+    rejects it), and what became of it."""
+
+    object_type = serializers.SerializerMethodField(help_text="e.g. `positions.position`.")
+    object_id = serializers.IntegerField(read_only=True)
+    changes = serializers.JSONField(
+        read_only=True, help_text="The proposed values by field name (evidence as quote ids)."
+    )
+    compared = serializers.SerializerMethodField(
+        help_text="Each changed field: its value in force now, and the one proposed."
+    )
+    created_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    reviewed_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+
+    class Meta:
+        model = Revision
+        fields = [
+            "id",
+            "object_type",
+            "object_id",
+            "status",
+            "changes",
+            "compared",
+            "base_version",
+            "created_by",
+            "created_at",
+            "reviewed_by",
+            "decided_at",
+            "note",
+        ]
+        read_only_fields = fields
+
+    def get_object_type(self, revision) -> str:
+        return f"{revision.content_type.app_label}.{revision.content_type.model}"
+
+    @extend_schema_field(RevisionChangeSerializer(many=True))
+    def get_compared(self, revision):
+        return RevisionChangeSerializer(revision_changes(revision), many=True).data

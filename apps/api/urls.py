@@ -2,7 +2,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from apps.api import views
+from apps.api import revisions, views
 
 
 class ApiRouter(DefaultRouter):
@@ -37,6 +37,7 @@ router.register("events", views.EventViewSet, basename="event")
 router.register("sources", views.SourceViewSet, basename="source")
 router.register("quotes", views.QuoteViewSet, basename="quote")
 router.register("positions", views.PositionViewSet, basename="position")
+router.register("revisions", revisions.RevisionViewSet, basename="revision")
 
 # Swagger UI's script is served as a file (the split view) and its page's inline style moved
 # into a stylesheet, so the site's Content Security Policy holds here unchanged.

@@ -9,7 +9,7 @@ from django.http import JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import MethodNotAllowed, NotFound, ValidationError
@@ -313,15 +313,34 @@ class QuoteViewSet(EditorialViewSet):
             raise Conflict(str(refused)) from refused
 
 
+REVIEWED_CHANGE = extend_schema(
+    responses={200: serializers.PositionSerializer, 202: serializers.RevisionSerializer},
+    description="Change a position. A change to what a published (or retracted) position "
+    "says is reviewed: the answer is **202 Accepted** with the revision in review (its "
+    "`Location` under /api/v1/revisions/), and the position is unchanged until another editor "
+    "publishes the revision. A draft or a position in review is changed at once (200).",
+)
+
+
+@extend_schema_view(update=REVIEWED_CHANGE, partial_update=REVIEWED_CHANGE)
 class PositionViewSet(EditorialViewSet):
     """Who stands where on a topic, from when, on what evidence. Recording a position fits it
     into its holder's history (the one in force is closed, never deleted). Changing one needs
-    If-Match."""
+    If-Match; changing a published one proposes a revision (202)."""
 
     serializer_class = serializers.PositionSerializer
     write_serializer_class = serializers.PositionWriteSerializer
     filterset_class = filters.PositionFilter
     versioned = True
+
+    def read_response(self, instance, status_code=status.HTTP_200_OK, headers=None):
+        revision = getattr(instance, "proposed_revision", None)
+        if revision is None:
+            return super().read_response(instance, status_code, headers)
+        location = self.request.build_absolute_uri(f"/api/v1/revisions/{revision.pk}/")
+        data = serializers.RevisionSerializer(revision, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
+
     csv_filename = "positions"
 
     def get_queryset(self):

@@ -16,11 +16,13 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from apps.core.history import changes_since, history_restore, object_history
+from apps.core.models import Revision
 from apps.core.services import StillNeeded, VersionConflict, stamp
 
 # Below this many rows (by the planner's statistics) a changelist counts exactly.
@@ -100,6 +102,22 @@ def editable_values(instance, *, exclude=()) -> dict[str, Any]:
         else:
             values[field.name] = getattr(instance, field.name)
     return values
+
+
+def announce_revision(request, revision: Revision) -> None:
+    """Tell the editor that their change waits, as a revision, for another editor."""
+    if not hasattr(request, "proposed_revisions"):
+        request.proposed_revisions = []
+    request.proposed_revisions.append(revision)
+    messages.warning(
+        request,
+        format_html(
+            'Your change is saved as <a href="{}">revision {}</a>, in review: the published '
+            "version stays in force until another editor publishes the revision.",
+            reverse("admin:core_revision_change", args=[revision.pk]),
+            revision.pk,
+        ),
+    )
 
 
 def add_rule_errors(form, error: ValidationError) -> None:
@@ -259,12 +277,17 @@ class EditorialAdmin(RecordFieldsMixin, admin.ModelAdmin):
         if not self.has_change_permission(request, obj):
             raise PermissionDenied
         try:
-            history_restore(obj=obj, event_id=event_id, by=request.user, save=self.restore_save)
+            proposed = history_restore(
+                obj=obj, event_id=event_id, by=request.user, save=self.restore_save
+            )
         except ValidationError as error:
             messages.error(request, "Not restored: " + " ".join(error.messages))
             return HttpResponseRedirect(
                 reverse(f"admin:{self._url_name('history')}", args=[obj.pk])
             )
+        if isinstance(proposed, Revision):
+            announce_revision(request, proposed)
+            return HttpResponseRedirect(reverse("admin:core_revision_change", args=[proposed.pk]))
         messages.success(request, f"Restored {obj} to the version of event {event_id}.")
         return HttpResponseRedirect(reverse(f"admin:{self._url_name('change')}", args=[obj.pk]))
 
@@ -323,6 +346,15 @@ class EditorialAdmin(RecordFieldsMixin, admin.ModelAdmin):
         stamp(obj, request.user)
         super().save_model(request, obj, form, change)
 
+    def response_change(self, request, obj):
+        proposed = getattr(request, "proposed_revisions", None)
+        if proposed:
+            # Nothing was changed yet: no "changed successfully", but the revision to review.
+            return HttpResponseRedirect(
+                reverse("admin:core_revision_change", args=[proposed[-1].pk])
+            )
+        return super().response_change(request, obj)
+
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
         for deleted in formset.deleted_objects:
@@ -331,3 +363,155 @@ class EditorialAdmin(RecordFieldsMixin, admin.ModelAdmin):
             stamp(instance, request.user)
             instance.save()
         formset.save_m2m()
+
+
+def may_review(user, content_type) -> bool:
+    """Whether the user may publish or reject revisions of this type: those who may change it."""
+    return user.has_perm(f"{content_type.app_label}.change_{content_type.model}")
+
+
+@admin.register(Revision)
+class RevisionAdmin(admin.ModelAdmin):
+    """Changes to published objects waiting for another editor: read them, publish or reject.
+
+    A revision is never edited: it is proposed by the object's own form (or the API, a
+    restore, an import) and decided here."""
+
+    list_display = [
+        "__str__",
+        "target_link",
+        "fields_changed",
+        "created_by",
+        "created_at",
+        "status",
+    ]
+    list_filter = ["status", "content_type"]
+    list_select_related = ["content_type", "created_by"]
+    ordering = ["-created_at"]
+    fields = (
+        "target_link",
+        "status",
+        "proposed_changes",
+        "created_by",
+        "created_at",
+        "base_version",
+        "reviewed_by",
+        "decided_at",
+        "note",
+    )
+    readonly_fields = fields
+    actions = ["publish_selected", "reject_selected"]
+    change_form_template = "admin/revision_change_form.html"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("content_type", "created_by")
+        allowed = [ct.pk for ct in self._types(request) if may_review(request.user, ct)]
+        return queryset.filter(content_type__in=allowed)
+
+    def _types(self, request):
+        from django.contrib.contenttypes.models import ContentType
+
+        return ContentType.objects.filter(pk__in=Revision.objects.values("content_type").distinct())
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        user = request.user
+        if not (user.is_active and user.is_staff):
+            return False
+        if obj is not None:
+            return may_review(user, obj.content_type)
+        return any(
+            perm.split(".", 1)[1].startswith("change_") for perm in user.get_all_permissions()
+        )
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:revision_id>/decide/",
+                view(require_POST(self.decide_view)),
+                name="core_revision_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="Object")
+    def target_link(self, revision):
+        ct = revision.content_type
+        try:
+            url = reverse(f"admin:{ct.app_label}_{ct.model}_change", args=[revision.object_id])
+        except NoReverseMatch:  # a type without an admin: name it only
+            return f"{ct.name} {revision.object_id}"
+        target = revision.target
+        return format_html(
+            '<a href="{}">{}</a>', url, target if target is not None else revision.object_id
+        )
+
+    @admin.display(description="Fields")
+    def fields_changed(self, revision) -> str:
+        return ", ".join(revision.changes)
+
+    @admin.display(description="Proposed changes")
+    def proposed_changes(self, revision):
+        from django.utils.html import format_html_join
+
+        from apps.core.revisions import revision_changes
+
+        rows = format_html_join(
+            "",
+            '<tr><th scope="row">{}</th><td>{}</td><td><strong>{}</strong></td></tr>',
+            ((c.label, c.before, c.after) for c in revision_changes(revision)),
+        )
+        return format_html(
+            '<table><thead><tr><th scope="col">Field</th><th scope="col">Published now</th>'
+            '<th scope="col">Proposed</th></tr></thead><tbody>{}</tbody></table>',
+            rows,
+        )
+
+    def _decide(self, request, revision, publish: bool, note: str = "") -> bool:
+        from apps.core.revisions import revision_publish, revision_reject
+
+        if not may_review(request.user, revision.content_type):
+            messages.error(request, f"You may not decide {revision}.")
+            return False
+        try:
+            if publish:
+                revision_publish(revision=revision, by=request.user)
+            else:
+                revision_reject(revision=revision, by=request.user, note=note)
+        except ValidationError as error:
+            messages.error(
+                request,
+                f"{revision} not {'published' if publish else 'rejected'}: "
+                + " ".join(error.messages),
+            )
+            return False
+        messages.success(request, f"{revision} {'published' if publish else 'rejected'}.")
+        return True
+
+    def decide_view(self, request, revision_id):
+        revision = get_object_or_404(self.get_queryset(request), pk=revision_id)
+        note = request.POST.get("decision_note", "")[:2000]
+        self._decide(request, revision, "_publish" in request.POST, note)
+        return HttpResponseRedirect(reverse("admin:core_revision_change", args=[revision.pk]))
+
+    @admin.action(description="Publish the selected revisions")
+    def publish_selected(self, request, queryset):
+        for revision in queryset:
+            self._decide(request, revision, True)
+
+    @admin.action(description="Reject the selected revisions")
+    def reject_selected(self, request, queryset):
+        for revision in queryset:
+            self._decide(request, revision, False)

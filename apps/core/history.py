@@ -128,8 +128,9 @@ def snapshot_values(obj, event_id: int) -> dict:
 
 
 @transaction.atomic
-def history_restore(*, obj, event_id: int, by, save) -> None:
-    """Bring the object back to a recorded version through `save(obj, by)` (its service).
+def history_restore(*, obj, event_id: int, by, save):
+    """Bring the object back to a recorded version through `save(obj, by)` (its service);
+    return what `save` returns (a revision in review, when the service proposed one).
 
     The restore is itself a change: it is recorded, with the version it came from.
     """
@@ -137,4 +138,4 @@ def history_restore(*, obj, event_id: int, by, save) -> None:
     for attname, value in values.items():
         setattr(obj, attname, value)
     with pghistory.context(restored_from=event_id):
-        save(obj, by)
+        return save(obj, by)

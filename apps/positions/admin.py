@@ -12,6 +12,7 @@ from apps.codebook.models import Stance, Topic
 from apps.core.admin import (
     EditorialAdmin,
     adopt_saved,
+    announce_revision,
     count_of,
     editable_values,
     refusals_for,
@@ -76,8 +77,8 @@ class PositionAdmin(EditorialAdmin):
         ("Editing", {"fields": ["status", "correction_note"]}),
     ]
 
-    def restore_save(self, obj, by) -> None:
-        position_update(position=obj, by=by)
+    def restore_save(self, obj, by):
+        return position_update(position=obj, by=by).proposed_revision
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -152,6 +153,8 @@ class PositionAdmin(EditorialAdmin):
                 position_update(
                     position=obj, by=request.user, evidence=evidence, expected_version=expected
                 )
+                if obj.proposed_revision is not None:
+                    announce_revision(request, obj.proposed_revision)
             else:
                 values = editable_values(obj, exclude={"correction_note"})
                 adopt_saved(obj, position_record(by=request.user, evidence=evidence, **values))

@@ -8,11 +8,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from apps.core.models import Status
-from apps.positions.imports import read_rows, statements_import
+from apps.positions.imports import MAX_IMPORT_BYTES, read_file, statements_import
 from apps.positions.models import Position, PossibleShift
 from apps.statements.models import Quote
-
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
 def review_queue(request):
@@ -50,17 +48,12 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError("The file is larger than 5 MB: split it.")
-        name = upload.name.lower()
-        if not name.endswith((".csv", ".json")):
-            raise forms.ValidationError("Upload a .csv or a .json file.")
         try:
-            content = upload.read().decode("utf-8-sig")
-            self.cleaned_data["rows"] = read_rows(
-                content, "json" if name.endswith(".json") else "csv"
+            # The same reading as the command: size, format, byte order mark, field limits.
+            self.cleaned_data["rows"] = read_file(
+                upload.read(MAX_IMPORT_BYTES + 1), upload.name or ""
             )
-        except (UnicodeDecodeError, ValueError) as error:
+        except ValueError as error:
             raise forms.ValidationError(f"The file cannot be read: {error}") from error
         return upload
 

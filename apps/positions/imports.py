@@ -15,6 +15,17 @@ position_topic, position_stance (−2…2), position_country or position_organiz
 position_valid_from (defaults to said_on), position_valid_to, position_confidence,
 position_conditionality, position_summary, position_status.
 (* required)
+
+Both doors (the admin upload and ``manage.py import_statements --as USERNAME``) read a file
+with read_file and import it with statements_import, as a named editor: the same limits
+(5 MB, 128 KB a field, flat JSON objects), the same refusals, all or nothing. Imported rows
+go to review: under the four-eyes rule nobody publishes what they bring in themselves, so a
+row marked published is refused. A row repeating a stored quote (same source, speaker or
+label, date and words) or an earlier row of the file is refused too.
+
+Speed: the countries, people, organizations, events, topics, stances, roles and sources a
+file names are looked up once per file, duplicates in one query, and the quotes, checked
+one by one by the statements service's rules, are stored in a few statements.
 """
 
 import csv
@@ -23,14 +34,25 @@ import datetime
 import io
 import json
 
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.actors.models import Country, Organization, Person, Role
+from apps.core.models import Status
 from apps.positions.models import Stance, Topic
 from apps.positions.services import position_record
-from apps.statements.models import Event, Source
-from apps.statements.services import quote_record, source_record
+from apps.statements.models import Event, Quote, Source
+from apps.statements.services import (
+    quote_check_new,
+    quote_record_many,
+    source_check_new,
+    source_record_many,
+)
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_FIELD_CHARS = 128 * 1024
+MAX_ERRORS = 200  # more than this and the file is wrong throughout: stop listing
 
 QUOTE_FIELDS = {
     "text": "text",
@@ -93,19 +115,74 @@ class RowError(Exception):
         self.column, self.message = column, message
 
 
+def read_file(data: bytes, name: str, fmt: str | None = None) -> list[dict]:
+    """Read an uploaded or given file (CSV or JSON, by ``fmt`` or the name's suffix) into
+    rows; raise ValueError with a message for anything that is not a file to import."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ValueError("The file is larger than 5 MB: split it.")
+    if fmt is None:
+        if not name.lower().endswith((".csv", ".json")):
+            raise ValueError("Upload a .csv or a .json file.")
+        fmt = "json" if name.lower().endswith(".json") else "csv"
+    try:
+        content = data.decode("utf-8-sig")  # a byte order mark, as spreadsheets write, is fine
+    except UnicodeDecodeError:
+        raise ValueError("The file is not UTF-8 text.") from None
+    return read_rows(content, fmt)
+
+
 def read_rows(content: str, fmt: str) -> list[dict]:
-    """Parse CSV (with a header row) or JSON (a list of objects) into row dicts."""
+    """Parse CSV (with a header row) or JSON (a list of flat objects) into row dicts."""
+    content = content.removeprefix("\ufeff")
     if "\x00" in content:
         raise ValueError("The file contains NUL characters.")
     if fmt == "json":
-        data = json.loads(content)
-        if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-            raise ValueError("A JSON import is a list of objects, one per statement.")
-        return [{k: "" if v is None else str(v) for k, v in item.items()} for item in data]
+        return _json_rows(content)
     reader = csv.DictReader(io.StringIO(content))
-    if not reader.fieldnames:
-        raise ValueError("The CSV file has no header row.")
-    return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+    try:
+        if not reader.fieldnames:
+            raise ValueError("The CSV file has no header row.")
+        rows = [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise ValueError(
+                f"Line {reader.line_num}: a field is longer than {MAX_FIELD_CHARS:,} characters."
+            ) from None
+        raise ValueError(f"Line {reader.line_num}: {error}.") from None
+    for number, row in enumerate(rows, start=2):
+        _field_sizes(row, number)
+    return rows
+
+
+def _json_rows(content: str) -> list[dict]:
+    try:
+        data = json.loads(content)
+    except RecursionError:
+        raise ValueError("The JSON is nested too deeply: give a list of flat objects.") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"This is not JSON: {error}.") from None
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise ValueError("A JSON import is a list of objects, one per statement.")
+    rows = []
+    for number, item in enumerate(data, start=1):
+        for key, value in item.items():
+            if isinstance(value, (dict, list)):
+                raise ValueError(
+                    f"Object {number}, key {key}: give text, a number or true/false, "
+                    "not a list or an object (topics are comma-separated slugs)."
+                )
+        row = {k: "" if v is None else str(v).strip() for k, v in item.items()}
+        _field_sizes(row, number)
+        rows.append(row)
+    return rows
+
+
+def _field_sizes(row: dict, number: int) -> None:
+    for key, value in row.items():
+        if len(value) > MAX_FIELD_CHARS:
+            raise ValueError(
+                f"Row {number}, column {key}: longer than {MAX_FIELD_CHARS:,} characters."
+            )
 
 
 def _date(row, column, required=False):
@@ -118,17 +195,6 @@ def _date(row, column, required=False):
         return datetime.date.fromisoformat(value)
     except ValueError:
         raise RowError(column, f"“{value}” is not a date as YYYY-MM-DD.") from None
-
-
-def _lookup(model, column, row, **fixed):
-    value = row.get(column, "")
-    if not value:
-        return None
-    key = "code" if model is Country else "slug"
-    try:
-        return model.objects.get(**{key: value.upper() if model is Country else value}, **fixed)
-    except ObjectDoesNotExist:
-        raise RowError(column, f"Unknown {model._meta.verbose_name}: “{value}”.") from None
 
 
 def _bool(row, column) -> bool:
@@ -146,68 +212,160 @@ def _required(row, column):
     return row[column]
 
 
-def _source(row, by, result, sources: dict):
+def _to_review(row, column) -> str:
+    status = row.get(column) or Status.DRAFT
+    if status == Status.PUBLISHED and settings.FOUR_EYES:
+        raise RowError(
+            column,
+            "Imported rows go to review: give draft or in_review. Another editor publishes "
+            "them (four-eyes rule).",
+        )
+    return status
+
+
+class _Lookups:
+    """Everything a file names, fetched once per file (one query per kind)."""
+
+    def __init__(self, rows: list[dict]):
+        def values(*columns):
+            return {row.get(c, "").strip() for row in rows for c in columns} - {""}
+
+        countries = {v.upper() for v in values("country", "position_country")}
+        self.countries = {c.code: c for c in Country.objects.filter(code__in=countries)}
+        self.people = {
+            p.slug: p for p in Person.objects.filter(slug__in=values("speaker", "source_author"))
+        }
+        self.organizations = {
+            o.slug: o
+            for o in Organization.objects.filter(
+                slug__in=values("source_publisher", "position_organization")
+            )
+        }
+        self.events = {e.slug: e for e in Event.objects.filter(slug__in=values("event"))}
+        topic_slugs = values("implied_topic", "position_topic") | {
+            s.strip() for row in rows for s in row.get("topics", "").split(",") if s.strip()
+        }
+        self.topics = {t.slug: t for t in Topic.objects.filter(slug__in=topic_slugs)}
+        self.stances = {
+            (s.topic_id, s.value): s
+            for s in Stance.objects.filter(topic__in=self.topics.values()).select_related("topic")
+        }
+        self.roles = {
+            (r.person_id, r.title): r
+            for r in Role.objects.filter(
+                person__in=self.people.values(), title__in=values("role")
+            ).select_related("person")
+        }
+        self.sources = {
+            (s.title, s.published_on): s
+            for s in Source.objects.filter(title__in=values("source_title"))
+        }
+        self.new_sources: list[Source] = []  # checked, stored with the quotes
+
+    def get(self, kind: str, column: str, row: dict, label: str):
+        value = row.get(column, "")
+        if not value:
+            return None
+        found = getattr(self, kind).get(value.upper() if kind == "countries" else value)
+        if found is None:
+            raise RowError(column, f"Unknown {label}: “{value}”.")
+        return found
+
+
+def _quote_key(source, speaker, row, said_on):
+    return (
+        source.title,
+        source.published_on,
+        speaker.pk if speaker else None,
+        row.get("speaker_label", ""),
+        said_on,
+        row.get("text", ""),
+    )
+
+
+def _stored_quotes(sources) -> dict:
+    """The stored quotes of the file's existing sources, by what makes a quote the same."""
+    stored = Quote.objects.filter(source__in=[s for s in sources if s.pk]).values_list(
+        "source__title",
+        "source__published_on",
+        "speaker_id",
+        "speaker_label",
+        "said_on",
+        "text",
+        "pk",
+    )
+    return {tuple(values[:-1]): values[-1] for values in stored}
+
+
+def _source(row, by, result, lookups):
     title = _required(row, "source_title")
     published_on = _date(row, "source_published_on", required=True)
     key = (title, published_on)
-    if key in sources:
-        return sources[key]
-    source = Source.objects.filter(title=title, published_on=published_on).first()
-    if source is None:
-        try:
-            source = source_record(
-                by=by,
-                title=title,
-                published_on=published_on,
-                published_precision=row.get("source_precision") or "day",
-                publisher=_lookup(Organization, "source_publisher", row),
-                author=_lookup(Person, "source_author", row),
-                url=row.get("source_url", ""),
-                kind=row.get("source_kind", ""),
-                reliability=row.get("source_reliability", ""),
-                language=row.get("source_language") or "en",
-            )
-        except ValidationError as error:
-            field, messages = next(iter(error.message_dict.items()))
-            column = {"published_precision": "source_precision"}.get(field, f"source_{field}")
-            raise RowError(column, " ".join(messages)) from None
-        result.sources += 1
-    sources[key] = source
+    if key in lookups.sources:
+        return lookups.sources[key]
+    try:
+        source = source_check_new(
+            by=by,
+            title=title,
+            published_on=published_on,
+            published_precision=row.get("source_precision") or "day",
+            publisher=lookups.get("organizations", "source_publisher", row, "organization"),
+            author=lookups.get("people", "source_author", row, "person"),
+            url=row.get("source_url", ""),
+            kind=row.get("source_kind", ""),
+            reliability=row.get("source_reliability", ""),
+            language=row.get("source_language") or "en",
+        )
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        column = {"published_precision": "source_precision"}.get(field, f"source_{field}")
+        raise RowError(column, " ".join(messages)) from None
+    result.sources += 1
+    lookups.sources[key] = source
+    lookups.new_sources.append(source)
     return source
 
 
-def _topics(row, column="topics"):
+def _topics(row, lookups, column="topics"):
     slugs = [s.strip() for s in row.get(column, "").split(",") if s.strip()]
-    topics = list(Topic.objects.filter(slug__in=slugs))
-    unknown = set(slugs) - {t.slug for t in topics}
+    unknown = {slug for slug in slugs if slug not in lookups.topics}
     if unknown:
         raise RowError(column, f"Unknown topic: {', '.join(sorted(unknown))}.")
-    return topics
+    return [lookups.topics[slug] for slug in dict.fromkeys(slugs)]
 
 
-def _import_row(row, by, result, sources):
-    source = _source(row, by, result, sources)
-    speaker = _lookup(Person, "speaker", row)
+def _check_row(row, by, result, lookups, seen, stored):
+    """Check one row's quote by the service's rules; return it unsaved with its topics."""
+    source = _source(row, by, result, lookups)
+    speaker = lookups.get("people", "speaker", row, "person")
     role = None
     if row.get("role"):
-        role = Role.objects.filter(person=speaker, title=row["role"]).first()
+        role = lookups.roles.get((getattr(speaker, "pk", None), row["role"]))
         if role is None:
             raise RowError("role", "The speaker holds no role with that title.")
-    topics = _topics(row)
+    topics = _topics(row, lookups)
     implied = None
     if row.get("implied_topic") or row.get("implied_value"):
+        topic = lookups.topics.get(row.get("implied_topic", ""))
         try:
-            implied = Stance.objects.get(
-                topic__slug=row.get("implied_topic", ""), value=int(row.get("implied_value", ""))
-            )
-        except (ValueError, ObjectDoesNotExist):
-            raise RowError(
-                "implied_value", "Give implied_topic and a value from -2 to 2."
-            ) from None
+            implied = lookups.stances.get((getattr(topic, "pk", None), int(row["implied_value"])))
+        except (KeyError, ValueError):
+            implied = None
+        if implied is None:
+            raise RowError("implied_value", "Give implied_topic and a value from -2 to 2.")
         if implied.topic not in topics:
             topics.append(implied.topic)
+    said_on = _date(row, "said_on", required=True)
+    position = _position_fields(row, lookups) if row.get("position_topic") else None
+    key = _quote_key(source, speaker, row, said_on)
+    if key in seen:
+        raise RowError("text", f"The same quote as row {seen[key]}: give it once.")
+    if key in stored:
+        raise RowError(
+            "text", f"This quote is already stored (quote {stored[key]}): not imported again."
+        )
     try:
-        quote = quote_record(
+        checked = quote_check_new(
             source=source,
             by=by,
             text=row.get("text", ""),
@@ -216,45 +374,49 @@ def _import_row(row, by, result, sources):
             is_paraphrase=_bool(row, "is_paraphrase"),
             speaker=speaker,
             speaker_label=row.get("speaker_label", ""),
-            country=_lookup(Country, "country", row),
+            country=lookups.get("countries", "country", row, "country"),
             role=role,
-            said_on=_date(row, "said_on", required=True),
+            said_on=said_on,
             said_precision=row.get("said_precision") or "day",
             channel=row.get("channel", ""),
-            event=_lookup(Event, "event", row),
+            event=lookups.get("events", "event", row, "event"),
             implied_stance=implied,
-            status=row.get("status") or "draft",
+            status=_to_review(row, "status"),
             topics=topics,
         )
     except ValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
         raise RowError(QUOTE_FIELDS.get(field, field), " ".join(messages)) from None
-    result.quotes += 1
-    if row.get("position_topic"):
-        _import_position(row, quote, by)
-        result.positions += 1
+    return checked, key, position
 
 
-def _import_position(row, quote, by):
-    topic = _lookup(Topic, "position_topic", row)
+def _position_fields(row, lookups) -> dict:
+    """A row's position, its columns read (the service checks the rules when recording)."""
+    topic = lookups.get("topics", "position_topic", row, "topic")
     try:
-        stance = topic.stances.get(value=int(row.get("position_stance", "")))
-    except (ValueError, ObjectDoesNotExist):
+        stance = lookups.stances[(topic.pk, int(row.get("position_stance", "")))]
+    except (KeyError, ValueError):
         raise RowError("position_stance", "Give a stance value from -2 to 2.") from None
+    return {
+        "topic": topic,
+        "stance": stance,
+        "country": lookups.get("countries", "position_country", row, "country"),
+        "organization": lookups.get("organizations", "position_organization", row, "organization"),
+        "valid_from": _date(row, "position_valid_from"),
+        "valid_to": _date(row, "position_valid_to"),
+        "confidence": row.get("position_confidence") or "reported",
+        "conditionality": row.get("position_conditionality") or "none",
+        "conditionality_note": row.get("position_conditionality_note", ""),
+        "summary": row.get("position_summary", ""),
+        "status": _to_review(row, "position_status"),
+    }
+
+
+def _import_position(fields, quote, by):
     try:
         position_record(
             by=by,
-            topic=topic,
-            stance=stance,
-            country=_lookup(Country, "position_country", row),
-            organization=_lookup(Organization, "position_organization", row),
-            valid_from=_date(row, "position_valid_from") or quote.said_on,
-            valid_to=_date(row, "position_valid_to"),
-            confidence=row.get("position_confidence") or "reported",
-            conditionality=row.get("position_conditionality") or "none",
-            conditionality_note=row.get("position_conditionality_note", ""),
-            summary=row.get("position_summary", ""),
-            status=row.get("position_status") or "draft",
+            **{**fields, "valid_from": fields["valid_from"] or quote.said_on},
             evidence=[quote],
         )
     except ValidationError as error:
@@ -262,26 +424,57 @@ def _import_position(row, quote, by):
         raise RowError(POSITION_FIELDS.get(field, field), " ".join(messages)) from None
 
 
-def statements_import(*, rows: list[dict], by=None, dry_run: bool = False) -> ImportResult:
-    """Import every row, or none: any error (or a dry run) rolls the whole file back.
+def statements_import(*, rows: list[dict], by, dry_run: bool = False) -> ImportResult:
+    """Import every row as the editor ``by``, or none: any error (or a dry run) rolls the
+    whole file back.
 
     Rows are numbered as in the file: the first data row of a CSV is row 2.
     """
     result = ImportResult(rows=len(rows))
-    sources: dict = {}
+    if by is None or not getattr(by, "is_authenticated", False):
+        raise ValueError("An import is made by a named editor.")
     try:
         with transaction.atomic():
-            for number, row in enumerate(rows, start=2):
-                try:
-                    with transaction.atomic():
-                        _import_row(row, by, result, sources)
-                except RowError as error:
-                    result.errors.append(ImportError_(number, error.column, error.message))
+            _import(rows, by, result)
             if result.errors or dry_run:
                 raise _Rollback
     except _Rollback:
         pass
     return result
+
+
+def _import(rows, by, result) -> None:
+    def error(number, problem):
+        if len(result.errors) < MAX_ERRORS:
+            result.errors.append(ImportError_(number, problem.column, problem.message))
+
+    lookups = _Lookups(rows)
+    stored = _stored_quotes(lookups.sources.values())
+    seen: dict = {}
+    checked, positions = [], []
+    for number, row in enumerate(rows, start=2):
+        try:
+            quote_and_topics, key, position = _check_row(row, by, result, lookups, seen, stored)
+        except RowError as problem:
+            error(number, problem)
+            continue
+        seen[key] = number
+        checked.append(quote_and_topics)
+        positions.append((number, position))
+    if result.errors:
+        return
+    source_record_many(lookups.new_sources)
+    quotes = quote_record_many(checked)
+    result.quotes = len(quotes)
+    for (number, position), quote in zip(positions, quotes, strict=True):
+        if position is None:
+            continue
+        try:
+            _import_position(position, quote, by)
+        except RowError as problem:
+            error(number, problem)
+            continue
+        result.positions += 1
 
 
 class _Rollback(Exception):

@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from apps.actors.models import Country, Organization
 from apps.codebook.models import Stance, Topic
-from apps.core.models import Status, TimestampedModel, long_text_field
+from apps.core.models import Revision, Status, TimestampedModel, long_text_field
 from apps.core.validators import reject_future
 
 
@@ -124,6 +124,8 @@ class Position(TimestampedModel):
     # prefetch of published_evidence()).
     evidence_count: int
     published_evidence: list
+    # Set by position_update when the change was proposed as a revision in review instead.
+    proposed_revision: Revision | None = None
 
     class Meta:
         ordering = ["topic__order", "valid_from"]

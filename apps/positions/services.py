@@ -2,13 +2,13 @@
 
 import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from apps.actors.models import Country, Organization
 from apps.core.models import Status
+from apps.core.revisions import changed_values, four_eyes_applies, reviewed, revision_propose
 from apps.core.services import constraint_errors, review_errors, stamp, version_lock
 from apps.positions.models import (
     Conditionality,
@@ -204,16 +204,51 @@ def _reopen_predecessor(position: Position, by) -> None:
         predecessor.save(update_fields=["valid_to", "updated_at", "updated_by", "version"])
 
 
-def _review_check(position: Position, *, previous: str | None, by) -> None:
-    """Refuse a status change the review rules forbid; note the publishing reviewer."""
+# What a position says: once it is on record, a change to any of these is reviewed.
+REVIEWED_FIELDS = (
+    "country",
+    "organization",
+    "topic",
+    "stance",
+    "conditionality",
+    "conditionality_note",
+    "valid_from",
+    "valid_to",
+    "confidence",
+    "summary",
+    "correction_note",
+    "evidence",
+)
+ON_RECORD = (Status.PUBLISHED, Status.RETRACTED)
+
+
+def _review_check(
+    position: Position,
+    *,
+    previous: str | None,
+    by,
+    stored: Position | None = None,
+    rewritten: bool = False,
+) -> None:
+    """Refuse a status change the review rules forbid; note the publishing reviewer.
+
+    Whoever publishes is neither the author, nor the position's last editor, nor changing
+    what it says in the same save (which would make them its last editor)."""
     errors = review_errors(previous=previous, new=position.status, note=position.correction_note)
     publishing = position.status == Status.PUBLISHED and previous != Status.PUBLISHED
-    if publishing and by is not None and settings.FOUR_EYES:
-        author = position.created_by_id if previous is not None else getattr(by, "pk", None)
-        if author is not None and author == getattr(by, "pk", None):
+    if publishing and four_eyes_applies(by):
+        me = by.pk
+        author = position.created_by_id if previous is not None else me
+        last_editor = stored.updated_by_id if stored is not None else None
+        if author is not None and author == me:
             errors["status"] = (
                 "Another editor must review and publish this position (four-eyes rule): "
                 "submit it for review instead."
+            )
+        elif last_editor == me or rewritten:
+            errors["status"] = (
+                "You edited this position, so another editor must review and publish it "
+                "(four-eyes rule): save your changes and submit it for review."
             )
     if errors:
         raise ValidationError(errors)
@@ -229,10 +264,73 @@ def position_update(
 
     With ``expected_version`` (the version the editor read, or a set of them), a position
     saved by someone else since is refused with VersionConflict.
+
+    A change by an editor to what a position on record says (REVIEWED_FIELDS), while four
+    eyes hold, is not made: it is proposed as a revision in review, returned as
+    ``position.proposed_revision``, and the position keeps its published values until another
+    editor publishes the revision (apps.core.revisions.revision_publish).
     """
     version_lock(position, expected_version)
+    stored = Position.objects.get(pk=position.pk)
     for field, value in changes.items():
         setattr(position, field, value)
+    proposed = changed_values(stored, position, many={"evidence": evidence})
+    if stored.status in ON_RECORD and proposed and four_eyes_applies(by):
+        if position.status == Status.RETRACTED != stored.status:
+            # A retraction comes with its note, and keeps its own rules.
+            proposed.pop("correction_note", None)
+        if proposed:
+            return _position_propose(
+                position, stored=stored, proposed=proposed, evidence=evidence, by=by
+            )
+    return _position_apply(
+        position, by=by, evidence=evidence, stored=stored, rewritten=bool(proposed)
+    )
+
+
+def _position_propose(position: Position, *, stored: Position, proposed: dict, evidence, by):
+    """Check the proposed change as if it were made, then store it as a revision in review."""
+    errors = review_errors(
+        previous=stored.status, new=position.status, note=position.correction_note
+    )
+    if errors:
+        raise ValidationError(errors)
+    if position.status != stored.status:
+        raise ValidationError(
+            {
+                "status": "Change what this position says, or its status, but not both at "
+                "once: a change to a position on record is reviewed as a revision first."
+            }
+        )
+    position_check(
+        topic=position.topic,
+        stance=position.stance,
+        valid_from=position.valid_from,
+        valid_to=position.valid_to,
+        country=position.country,
+        organization=position.organization,
+        status=position.status,
+        evidence=list(evidence) if evidence is not None else list(stored.evidence.all()),
+        exclude_id=position.pk,
+    )
+    position.full_clean(validate_constraints=False)
+    revision = revision_propose(target=stored, changes=proposed, by=by)
+    # The caller's instance shows what is in force: the published values.
+    position.refresh_from_db()
+    position.proposed_revision = revision
+    return position
+
+
+def _position_apply(
+    position: Position,
+    *,
+    by,
+    evidence,
+    stored: Position,
+    rewritten: bool = False,
+    reviewer=None,
+) -> Position:
+    """Write a position's changed fields (and evidence) under every rule."""
     evidence_now = list(evidence) if evidence is not None else list(position.evidence.all())
     position_check(
         topic=position.topic,
@@ -246,8 +344,10 @@ def position_update(
         exclude_id=position.pk,
     )
     position.full_clean(validate_constraints=False)
-    previous = Position.objects.filter(pk=position.pk).values_list("status", flat=True).first()
-    _review_check(position, previous=previous, by=by)
+    previous = stored.status
+    _review_check(position, previous=previous, by=by, stored=stored, rewritten=rewritten)
+    if reviewer is not None:
+        position.reviewed_by = reviewer
     if previous != Status.PUBLISHED and position.status == Status.PUBLISHED:
         _lock_holder(position.country, position.organization)
         _fit_into_history(position, by)
@@ -263,6 +363,18 @@ def position_update(
     if evidence is not None:
         position.evidence.set(evidence_now)
     return position
+
+
+def _position_revision_apply(position: Position, values: dict, *, author, reviewer) -> None:
+    """Publish a reviewed change: written as its author's edit, with its reviewer noted."""
+    stored = Position.objects.get(pk=position.pk)
+    evidence = values.pop("evidence", None)
+    for field, value in values.items():
+        setattr(position, field, value)
+    _position_apply(position, by=author, evidence=evidence, stored=stored, reviewer=reviewer)
+
+
+reviewed(Position, fields=REVIEWED_FIELDS, many=("evidence",), apply=_position_revision_apply)
 
 
 def shift_detect(quote) -> list[PossibleShift]:

@@ -100,11 +100,18 @@ def test_the_author_cannot_publish_a_new_position(as_editor, topic, country, quo
 def test_another_editor_publishes_and_is_recorded_as_reviewer(
     as_editor, editor, topic, country, quote
 ):
+    # The reviewer publishes what the author wrote, unchanged (changing it in the same save
+    # would make the reviewer its last editor: see test_revisions).
+    data = payload(topic=topic, country=country, evidence=[quote], correction_note="")
     position = make_position(
-        topic=topic, country=country, by=EditorFactory(), status=Status.IN_REVIEW
+        topic=topic,
+        country=country,
+        by=EditorFactory(),
+        status=Status.IN_REVIEW,
+        evidence=[quote],
+        summary=data["summary"],
     )
     url = reverse("admin:positions_position_change", args=[position.pk])
-    data = payload(topic=topic, country=country, evidence=[quote], correction_note="")
 
     response = as_editor.post(url, {**data, "status": Status.PUBLISHED})
 

@@ -7,10 +7,11 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
 
+from apps.core.models import Status
 from apps.positions.models import Position
 from apps.statements.models import Quote, Source
 from tests.api.conftest import token_client
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_position
 
 VERSIONED = ["quotes", "positions", "sources"]
 
@@ -54,8 +55,25 @@ def test_a_change_without_if_match_is_a_428(editor_client, desk, resource, metho
     assert MODEL[resource].objects.get(pk=object_of(resource, desk).pk).version == 1
 
 
+@pytest.fixture
+def writable(desk):
+    """The desk with a draft position in place of the published one: a change to a published
+    position is proposed as a revision (202, tests/positions/test_revisions.py) and changes no
+    version, so the If-Match rules are shown on a draft."""
+    published = desk["position"]
+    draft = make_position(
+        topic=published.topic,
+        country=published.country,
+        valid_from=published.valid_from,
+        evidence=[desk["quote"]],
+        status=Status.DRAFT,
+    )
+    return {**desk, "position": draft}
+
+
 @pytest.mark.parametrize("resource", VERSIONED)
-def test_a_stale_if_match_is_a_412_and_changes_nothing(editor_client, desk, resource):
+def test_a_stale_if_match_is_a_412_and_changes_nothing(editor_client, writable, resource):
+    desk = writable
     path = path_of(resource, desk)
     assert (
         editor_client.patch(path, CHANGE[resource], format="json", HTTP_IF_MATCH='"1"').status_code
@@ -69,7 +87,8 @@ def test_a_stale_if_match_is_a_412_and_changes_nothing(editor_client, desk, reso
 
 
 @pytest.mark.parametrize("resource", VERSIONED)
-def test_the_etag_of_a_get_is_what_if_match_takes(editor_client, desk, resource):
+def test_the_etag_of_a_get_is_what_if_match_takes(editor_client, writable, resource):
+    desk = writable
     path = path_of(resource, desk)
     etag = editor_client.get(path)["ETag"]
 

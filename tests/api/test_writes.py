@@ -7,6 +7,7 @@ import pytest
 from django.apps import apps
 
 from apps.actors.models import Organization, Person, Role
+from apps.core.models import Status
 from apps.positions.models import Position
 from apps.statements.models import Event, Quote, Source
 
@@ -284,7 +285,10 @@ def test_an_explicit_end_overlapping_the_next_position_is_refused(editor_client,
 
 
 def test_changing_a_positions_topic_keeps_its_stance_on_that_topic(editor_client, desk):
-    path = f"/api/v1/positions/{desk['position'].pk}/"
+    # A draft: a published position's change would be a revision in review (test_revisions).
+    position = desk["position"]
+    Position.objects.filter(pk=position.pk).update(status=Status.DRAFT)
+    path = f"/api/v1/positions/{position.pk}/"
 
     wrong = editor_client.patch(path, {"topic": "guarantees"}, format="json", HTTP_IF_MATCH='"1"')
     right = editor_client.patch(
@@ -297,7 +301,9 @@ def test_changing_a_positions_topic_keeps_its_stance_on_that_topic(editor_client
 
 
 def test_naming_one_holder_replaces_the_other(editor_client, desk):
-    path = f"/api/v1/positions/{desk['position'].pk}/"
+    position = desk["position"]
+    Position.objects.filter(pk=position.pk).update(status=Status.DRAFT)
+    path = f"/api/v1/positions/{position.pk}/"
 
     response = editor_client.patch(
         path, {"organization": "nato"}, format="json", HTTP_IF_MATCH='"1"'

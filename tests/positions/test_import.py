@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from apps.positions.imports import read_rows, statements_import
 from apps.positions.models import Position
 from apps.statements.models import Quote, Source
-from tests.factories import CountryFactory, PersonFactory, TopicFactory
+from tests.factories import CountryFactory, EditorFactory, PersonFactory, TopicFactory
 
 HEADER = (
     "source_title,source_published_on,source_kind,source_reliability,text,speaker,"
@@ -23,6 +23,7 @@ def world(db):
     CountryFactory(code="DE", name="Germany")
     CountryFactory(code="PL", name="Poland")
     PersonFactory(slug="olaf")
+    return EditorFactory(username="ingrid")
 
 
 def write(tmp_path, body, name="statements.csv"):
@@ -39,7 +40,7 @@ def test_a_good_file_imports_quotes_sources_and_positions(world, tmp_path, capsy
         + "Second report,2023-07-12,news_report,secondary,Invite now!,,a diplomat,PL,2023-07-01,membership,draft,membership,2,PL,,reported\n",
     )
 
-    call_command("import_statements", str(path))
+    call_command("import_statements", str(path), "--as", "ingrid")
 
     assert "Imported 2 quote(s), 2 position(s) and 1 new source(s)" in capsys.readouterr().out
     assert Source.objects.count() == 1
@@ -62,7 +63,7 @@ def test_errors_are_reported_by_row_and_column_and_nothing_is_stored(world, tmp_
     )
 
     with pytest.raises(CommandError, match="4 error"):
-        call_command("import_statements", str(path))
+        call_command("import_statements", str(path), "--as", "ingrid")
 
     errors = capsys.readouterr().err
     assert "row 3, column speaker:" in errors
@@ -79,7 +80,7 @@ def test_a_dry_run_validates_and_stores_nothing(world, tmp_path, capsys):
         + "Second report,2023-07-12,news_report,secondary,Not now.,olaf,,DE,2023-07-12,membership,draft,,,,,\n",
     )
 
-    call_command("import_statements", str(path), "--dry-run")
+    call_command("import_statements", str(path), "--as", "ingrid", "--dry-run")
 
     assert "Would import 1 quote(s)" in capsys.readouterr().out
     assert not Quote.objects.exists()
@@ -104,23 +105,25 @@ def test_json_rows_use_the_same_columns(world):
         "json",
     )
 
-    result = statements_import(rows=rows)
+    result = statements_import(rows=rows, by=world)
 
     assert result.ok and result.quotes == 1
 
 
 @pytest.mark.parametrize(
     ("body", "message"),
-    [("[1, 2]", "list of objects"), ("not json", "Expecting value"), ("a\x00b", "NUL")],
+    [("[1, 2]", "list of objects"), ("not json", "This is not JSON"), ("a\x00b", "NUL")],
 )
-def test_unreadable_files_are_refused(db, tmp_path, body, message):
+def test_unreadable_files_are_refused(world, tmp_path, body, message):
     path = write(tmp_path, body, "bad.json")
 
     with pytest.raises(CommandError, match=message):
-        call_command("import_statements", str(path))
+        call_command("import_statements", str(path), "--as", "ingrid")
 
 
-def test_overlapping_positions_inside_one_file_are_refused(world):
+def test_overlapping_positions_inside_one_file_are_refused(world, settings):
+    # Only where nobody reviews (FOUR_EYES off) may an import publish.
+    settings.FOUR_EYES = False
     base = {
         "source_title": "R",
         "source_published_on": "2023-07-12",
@@ -132,10 +135,11 @@ def test_overlapping_positions_inside_one_file_are_refused(world):
         "position_topic": "membership",
         "position_country": "DE",
         "position_stance": "1",
+        "status": "published",
         "position_status": "published",
     }
 
-    result = statements_import(rows=[{**base, "text": "One"}, {**base, "text": "Two"}])
+    result = statements_import(rows=[{**base, "text": "One"}, {**base, "text": "Two"}], by=world)
 
     assert [(e.row, e.column) for e in result.errors] == [(3, "position_valid_from")]
     assert not Position.objects.exists()

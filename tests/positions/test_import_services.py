@@ -48,7 +48,8 @@ def test_a_new_source_is_recorded_and_stamped_like_the_other_doors(world):
 
 def test_every_write_goes_through_a_service(world, monkeypatch):
     calls = []
-    for name in ("source_record", "quote_record", "position_record"):
+    names = ("source_check_new", "source_record_many", "quote_check_new", "quote_record_many")
+    for name in (*names, "position_record"):
         service = getattr(imports, name)
         monkeypatch.setattr(
             imports,
@@ -58,15 +59,18 @@ def test_every_write_goes_through_a_service(world, monkeypatch):
             ),
         )
 
-    result = statements_import(rows=[ROW, {**ROW, "text": "Still not now."}])
+    result = statements_import(rows=[ROW, {**ROW, "text": "Still not now."}], by=EditorFactory())
 
     assert result.ok, result.errors
-    # One new source (the second row finds it), then each row's quote and its position.
+    # Each row checked by the statements service's rules (one new source: the second row
+    # finds it), then the file's sources and quotes stored by it, then each row's position.
     assert calls == [
-        "source_record",
-        "quote_record",
+        "source_check_new",
+        "quote_check_new",
+        "quote_check_new",
+        "source_record_many",
+        "quote_record_many",
         "position_record",
-        "quote_record",
         "position_record",
     ]
 
@@ -74,7 +78,7 @@ def test_every_write_goes_through_a_service(world, monkeypatch):
 def test_a_source_the_service_refuses_is_an_error_on_its_column_and_nothing_is_stored(world):
     bad = {**ROW, "source_kind": "gossip"}
 
-    result = statements_import(rows=[ROW | {"source_title": "Fine"}, bad])
+    result = statements_import(rows=[ROW | {"source_title": "Fine"}, bad], by=EditorFactory())
 
     assert [(error.row, error.column) for error in result.errors] == [(3, "source_kind")]
     assert "gossip" in result.errors[0].message

@@ -203,7 +203,8 @@ def test_an_update_that_would_overlap_is_refused(topic, country):
 
 
 def test_an_update_counts_the_version_and_records_the_editor(topic, country, editor):
-    position = make_position(topic=topic, country=country, value=1)
+    # A draft: an editor's change to a published position is a revision (test_revisions).
+    position = make_position(topic=topic, country=country, value=1, status=Status.DRAFT)
 
     position_update(position=position, by=editor, summary="Corrected wording.")
 

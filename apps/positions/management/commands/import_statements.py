@@ -1,30 +1,45 @@
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.audit import audit_context
-from apps.positions.imports import read_rows, statements_import
+from apps.positions.imports import MAX_IMPORT_BYTES, read_file, statements_import
 
 
 class Command(BaseCommand):
     help = (
         "Import statements (quotes with their sources, optionally coding positions) from a "
-        "CSV or JSON file; all or nothing. Columns: see apps/positions/imports.py or the README."
+        "CSV or JSON file as an editor; all or nothing, and the rows go to review. Columns: "
+        "see apps/positions/imports.py or the README."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--as",
+            dest="username",
+            required=True,
+            metavar="USERNAME",
+            help="The active editor the rows are imported by (their author for review).",
+        )
         parser.add_argument("--dry-run", action="store_true", help="Validate only; store nothing.")
         parser.add_argument("--format", choices=["csv", "json"], help="Default: from the suffix.")
 
-    def handle(self, *args, file: Path, dry_run: bool, format: str | None, **options):
-        fmt = format or ("json" if file.suffix.lower() == ".json" else "csv")
+    def handle(
+        self, *args, file: Path, username: str, dry_run: bool, format: str | None, **options
+    ):
+        editor = _editor(username)
         try:
-            rows = read_rows(file.read_text(encoding="utf-8"), fmt)
-        except (OSError, UnicodeDecodeError, ValueError) as error:
+            with file.open("rb") as handle:
+                data = handle.read(MAX_IMPORT_BYTES + 1)
+            rows = read_file(
+                data, file.name, format or ("json" if file.suffix.lower() == ".json" else "csv")
+            )
+        except (OSError, ValueError) as error:
             raise CommandError(f"{file}: {error}") from error
-        with audit_context(door="import"):
-            result = statements_import(rows=rows, dry_run=dry_run)
+        with audit_context(door="import", user=editor):
+            result = statements_import(rows=rows, by=editor, dry_run=dry_run)
         if result.errors:
             for problem in result.errors:
                 self.stderr.write(str(problem))
@@ -34,3 +49,12 @@ class Command(BaseCommand):
             f"{verb} {result.quotes} quote(s), {result.positions} position(s) and "
             f"{result.sources} new source(s) from {result.rows} row(s)."
         )
+
+
+def _editor(username: str):
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None or not user.is_active:
+        raise CommandError(f"--as {username}: no active user of that name.")
+    if not (user.has_perm("statements.add_quote") and user.has_perm("positions.add_position")):
+        raise CommandError(f"--as {username}: this user may not add quotes and positions.")
+    return user

@@ -1,0 +1,211 @@
+"""Reviewed changes: a change to something published waits, as a revision, for another editor.
+
+A domain app declares which of a model's fields are reviewed and how a revision is applied
+(through its own update service, so every rule of the model holds) with ``reviewed()`` in its
+``services`` module. The doors (API, admin, history restore, import) call the app's update
+service, which proposes a revision instead of changing a published object; analysts go on
+seeing the published version until ``revision_publish``.
+"""
+
+import dataclasses
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from apps.core.history import Change
+from apps.core.models import Revision, RevisionStatus
+from apps.core.services import stamp
+
+
+@dataclasses.dataclass(frozen=True)
+class Reviewed:
+    """How one model's revisions are made and applied.
+
+    ``fields`` are the reviewed fields by name; ``many`` the many-to-many ones among them,
+    stored as lists of ids. ``apply(obj, values, author=, reviewer=)`` writes the values
+    (python values by field name) through the model's service."""
+
+    fields: tuple[str, ...]
+    apply: Callable[..., Any]
+    many: tuple[str, ...] = ()
+
+
+REVIEWED: dict[type[models.Model], Reviewed] = {}
+
+
+def reviewed(model, *, fields, apply, many=()) -> None:
+    """Declare that changes to the model's published rows are reviewed as revisions."""
+    REVIEWED[model] = Reviewed(tuple(fields), apply, tuple(many))
+
+
+def review_rule(model) -> Reviewed:
+    """The model's declared review: its app's services module declares it when imported."""
+    if model not in REVIEWED:
+        importlib.import_module(f"{model._meta.app_config.name}.services")
+    return REVIEWED[model]
+
+
+def four_eyes_applies(by) -> bool:
+    """Whether a change by this user is reviewed: with four eyes on, a signed-in editor's."""
+    return bool(settings.FOUR_EYES and by is not None and getattr(by, "is_authenticated", False))
+
+
+def _stored(value, field) -> Any:
+    if field.many_to_many:
+        return sorted(getattr(item, "pk", item) for item in value)
+    if field.is_relation:
+        return getattr(value, "pk", value)
+    return value
+
+
+def changed_values(stored, edited, *, many: dict | None = None) -> dict[str, Any]:
+    """The reviewed fields whose value differs between the stored row and the edited one,
+    as storable values (related objects as ids); ``many`` gives the edited many-to-many
+    values (lists of objects or ids) that were given."""
+    rule = review_rule(type(stored))
+    changes: dict[str, Any] = {}
+    for name in rule.fields:
+        field = stored._meta.get_field(name)
+        if field.many_to_many:
+            if many is None or many.get(name) is None:
+                continue
+            before = _stored(getattr(stored, name).all(), field)
+            after = _stored(many[name], field)
+        else:
+            before = getattr(stored, field.attname)
+            after = getattr(edited, field.attname)
+        if before != after:
+            changes[name] = after if field.many_to_many else _stored(after, field)
+    return changes
+
+
+def _python_values(model, changes: dict) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, value in changes.items():
+        field = model._meta.get_field(name)
+        if field.many_to_many:
+            values[name] = list(field.related_model._default_manager.filter(pk__in=value))
+        elif field.is_relation:
+            values[field.attname] = None if value is None else field.target_field.to_python(value)
+        else:
+            values[name] = field.to_python(value)
+    return values
+
+
+@transaction.atomic
+def revision_propose(*, target, changes: dict, by, note: str = "") -> Revision:
+    """Store a proposed change to a published object, in review; the object is not changed.
+
+    ``changes`` are storable values by field name (see ``changed_values``)."""
+    if not changes:
+        raise ValidationError("The revision changes nothing.")
+    revision = Revision(
+        content_type=ContentType.objects.get_for_model(type(target)),
+        object_id=target.pk,
+        changes=changes,
+        base_version=getattr(target, "version", None),
+        note=note,
+    )
+    stamp(revision, by)
+    revision.full_clean(validate_constraints=False)
+    revision.save()
+    return revision
+
+
+def _lock(revision: Revision) -> Revision:
+    locked = Revision.objects.select_for_update().filter(pk=revision.pk).first()
+    if locked is None:
+        raise ValidationError("That revision no longer exists.")
+    if locked.status != RevisionStatus.IN_REVIEW:
+        raise ValidationError(
+            {"status": f"This revision was already {locked.get_status_display().lower()}."}
+        )
+    return locked
+
+
+def _decide(revision: Revision, status: str, by, note: str | None) -> Revision:
+    revision.status, revision.reviewed_by, revision.decided_at = status, by, timezone.now()
+    if note is not None:
+        revision.note = note
+    revision.full_clean(validate_constraints=False)
+    revision.save()
+    return revision
+
+
+@transaction.atomic
+def revision_publish(*, revision: Revision, by) -> Revision:
+    """Apply a revision in review to its object through the object's service; return it.
+
+    Refused when ``by`` wrote the revision (four eyes) or when the object changed since the
+    revision was proposed (the reviewer would publish over a version they did not see).
+    """
+    revision = _lock(revision)
+    if settings.FOUR_EYES and revision.created_by_id is not None:
+        if revision.created_by_id == getattr(by, "pk", None):
+            raise ValidationError(
+                {
+                    "reviewed_by": "Another editor must publish this revision (four-eyes rule): "
+                    "you proposed it."
+                }
+            )
+    model = revision.content_type.model_class()
+    if model is None:
+        raise ValidationError("The revision's object type no longer exists.")
+    target = model._default_manager.select_for_update().filter(pk=revision.object_id).first()
+    if target is None:
+        raise ValidationError("The revised object no longer exists: reject the revision.")
+    current = getattr(target, "version", None)
+    if revision.base_version is not None and current != revision.base_version:
+        raise ValidationError(
+            {
+                "base_version": f"The {model._meta.verbose_name} changed since this revision was "
+                f"proposed (version {revision.base_version} → {current}): reject it and "
+                "propose the change again on the current version."
+            }
+        )
+    rule = review_rule(model)
+    rule.apply(
+        target,
+        _python_values(model, revision.changes),
+        author=revision.created_by,
+        reviewer=by,
+    )
+    return _decide(revision, RevisionStatus.PUBLISHED, by, None)
+
+
+@transaction.atomic
+def revision_reject(*, revision: Revision, by, note: str = "") -> Revision:
+    """Close a revision in review without applying it; the published version stays."""
+    revision = _lock(revision)
+    return _decide(revision, RevisionStatus.REJECTED, by, note)
+
+
+def revision_changes(revision: Revision, target=None) -> list[Change]:
+    """What the revision would change: each field's value now and proposed, for display."""
+    model = revision.content_type.model_class()
+    if model is None:
+        return []
+    if target is None:
+        target = model._default_manager.filter(pk=revision.object_id).first()
+    rows = []
+    for name, value in revision.changes.items():
+        field = model._meta.get_field(name)
+        label = str(getattr(field, "verbose_name", name))
+        if field.many_to_many:
+            now = sorted(getattr(target, name).values_list("pk", flat=True)) if target else []
+            rows.append(Change(name, label, now, value))
+        elif field.is_relation:
+            before = getattr(target, name, None) if target else None
+            related: Any = field.related_model
+            after = related._default_manager.filter(pk=value).first()
+            rows.append(Change(name, label, str(before or "—"), str(after or "—")))
+        else:
+            before = getattr(target, name, None) if target else None
+            rows.append(Change(name, label, before, value))
+    return rows
