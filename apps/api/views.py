@@ -39,12 +39,19 @@ MAY_BE_EMPTY = frozenset({"q", "search"})
 LISTS = frozenset({"ordering", "topics", "countries"})
 
 
-def check_query_params(request) -> None:
+def check_query_params(request, known: frozenset[str] | None = None) -> None:
     """Refuse, naming the parameter, a query value with a NUL byte, longer than the limit, or
-    empty where a value is expected."""
+    empty where a value is expected; and, when the view's ``known`` names are given, any
+    parameter it does not know (a misspelt filter would otherwise answer everything)."""
     errors = {}
     for name, values in request.query_params.lists():
         label = name.replace("\x00", "")[:100] or "query"
+        if known is not None and name not in known:
+            if len(errors) < 20:
+                errors[label] = [
+                    "Unknown parameter. This address takes: " + ", ".join(sorted(known)) + "."
+                ]
+            continue
         for value in values:
             if "\x00" in name or "\x00" in value:
                 errors[label] = ["May not contain NUL characters."]
@@ -74,7 +81,7 @@ class ApiViewMixin(_APIViewBase):
     def initial(self, request, *args, **kwargs):
         if getattr(self, request.method.lower(), None) is None:
             raise MethodNotAllowed(request.method)
-        check_query_params(request)
+        check_query_params(request, self.known_query_params())
         for value in kwargs.values():
             # No key has a NUL byte or is that long (and PostgreSQL refuses NUL in a query).
             if not isinstance(value, str) or "\x00" in value or len(value) > SLUG_MAX:
@@ -83,6 +90,26 @@ class ApiViewMixin(_APIViewBase):
 
     def answers_csv(self) -> bool:
         return getattr(self, "action", None) == "list"
+
+    def known_query_params(self) -> frozenset[str]:
+        """The query parameters this request may carry: `format` everywhere; on a list its
+        filters (with `search` and `ordering` where it has them) and its paging; on a
+        question (and the quote search) the fields of its parameter class."""
+        names = {"format"}
+        action = getattr(self, "action", None)
+        if action in (None, "list"):
+            params_class = getattr(self, "params_class", None)
+            if params_class is not None:
+                names |= set(params_class.base_fields) | set(params_class.passthrough)
+        if action == "list":
+            filterset = getattr(self, "filterset_class", None)
+            if filterset is not None:
+                names |= set(filterset.base_filters)
+            paginator = getattr(self, "paginator", None)
+            for attribute in ("page_query_param", "page_size_query_param", "cursor_query_param"):
+                if getattr(paginator, attribute, None):
+                    names.add(getattr(paginator, attribute))
+        return frozenset(names)
 
     def get_renderers(self):
         renderers = super().get_renderers()
@@ -288,6 +315,7 @@ class QuoteViewSet(EditorialViewSet):
     serializer_class = serializers.QuoteSerializer
     write_serializer_class = serializers.QuoteWriteSerializer
     pagination_class = QuoteCursorPagination
+    params_class = QuoteSearchParams  # the list's parameters (the page's)
     versioned = True
     csv_filename = "quotes"
 

@@ -77,7 +77,18 @@ def ask(request, params_class):
     """The page's parameters, validated by the question's parameter class (the one the API
     uses), after dropping the empty values an HTML form sends for the fields left blank."""
     form = params_class(drop_blank(request.GET))
-    return form, form.is_valid()
+    valid = form.is_valid()
+    # A misspelt parameter (?countr=EE) would answer everything: name it instead, as the API.
+    known = set(params_class.base_fields) | set(params_class.passthrough)
+    unknown = sorted({name.replace("\x00", "")[:100] for name in request.GET} - known)
+    if unknown:
+        form.add_error(
+            None,
+            f"Unknown parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown[:20])}. "
+            f"This page takes: {', '.join(sorted(known))}.",
+        )
+        valid = False
+    return form, valid
 
 
 def download(request, result, filename: str):

@@ -334,3 +334,33 @@ def test_pages_answer_a_conditional_get_with_304_until_the_data_changes(client):
 
     Position.objects.filter(country__code="EE").update(summary="Edited.")
     assert client.get("/?bloc=baltic-states", headers={"If-None-Match": etag}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/?countr=EE",
+        "/compare/?countries=US,DE&countr=EE",
+        "/changes/?countr=EE",
+        "/quotes/?countr=EE",
+        "/topics/membership/?countr=EE",
+    ],
+)
+def test_an_unknown_parameter_is_a_form_error_naming_it(client, url):
+    response = get(client, url)
+
+    assert response.status_code == 400
+    assert "Unknown parameter: countr." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/?as_of=2023-07-12&format=json",
+        "/quotes/?page_size=10&q=NATO",
+        "/compare/?countries=US,DE&format=csv",
+        "/topics/membership/?as_of=2023-07-12",
+    ],
+)
+def test_the_page_parameters_and_format_are_known(client, url):
+    assert get(client, url).status_code == 200
