@@ -282,16 +282,24 @@ def test_a_change_goes_through_the_rules_and_counts_the_version(
     refused = as_editor.post(url, {**data, "status": Status.PUBLISHED})
     assert "at least one evidence quote" in form_errors(refused)["evidence"][0]
 
-    response = as_editor.post(url, {**data, "status": Status.PUBLISHED, "evidence": [quote.pk]})
+    # Rewriting the draft and publishing it in the same save would make the publisher its
+    # last editor: refused (four eyes); the rewrite is saved, and another editor publishes.
+    rewrite_and_publish = {**data, "status": Status.PUBLISHED, "evidence": [quote.pk]}
+    assert "four-eyes" in form_errors(as_editor.post(url, rewrite_and_publish))["status"][0]
+    response = as_editor.post(url, {**data, "evidence": [quote.pk]})
 
     assert response.status_code == 302
     position.refresh_from_db()
     assert (position.status, position.version, position.created_by, position.updated_by) == (
-        "published",
+        "draft",
         2,
         author,
         editor,
     )
+    as_editor.force_login(EditorFactory())
+    assert as_editor.post(url, {**rewrite_and_publish, "loaded_version": 2}).status_code == 302
+    position.refresh_from_db()
+    assert (position.status, position.version) == ("published", 3)
     assert list(position.evidence.all()) == [quote]
 
 
