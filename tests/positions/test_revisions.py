@@ -210,3 +210,30 @@ def test_rewriting_another_editors_draft_and_publishing_it_in_one_save_is_refuse
     assert "four-eyes" in error.value.message_dict["status"][0]
     position.refresh_from_db()
     assert (position.status, position.summary) == (Status.IN_REVIEW, "The author's words.")
+
+
+# --- the import door: a row never changes a published position --------------------------------
+
+
+def test_an_import_row_on_a_published_positions_day_leaves_it_in_force(author, published):
+    from apps.positions.imports import read_rows, statements_import
+    from tests.factories import PersonFactory
+
+    PersonFactory(slug="kaja")
+    published_day = published.valid_from.isoformat()
+    body = (
+        "source_title,source_published_on,source_kind,source_reliability,text,speaker,said_on,"
+        "topics,status,position_topic,position_stance,position_country,position_status\n"
+        f"A report,{published_day},analysis,secondary,Other words.,kaja,{published_day},"
+        "membership,draft,membership,-2,EE,in_review\n"
+    )
+
+    result = statements_import(rows=read_rows(body, "csv"), by=author)
+
+    assert result.ok, result.errors
+    assert in_force(published) == (1, "In force.", 1, Status.PUBLISHED)
+    imported = Position.objects.exclude(pk=published.pk).get()
+    # The row waits for review beside the published position; publishing it is four-eyed.
+    assert (imported.status, imported.stance.value) == (Status.IN_REVIEW, -2)
+    with pytest.raises(ValidationError):
+        position_update(position=imported, by=author, status=Status.PUBLISHED)
