@@ -6,21 +6,23 @@ Python's json raises RecursionError on very deep nesting, which DRF would let th
 
 import json
 
+from django.conf import settings
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser, get_encoding
+from rest_framework.parsers import JSONParser
 from rest_framework.utils import json as drf_json
 
-MAX_BODY_BYTES = 1024 * 1024
+MAX_BODY_BYTES = 2_621_440  # Django's own limit on a request body (2.5 MB)
 MAX_DEPTH = 16
 
 
 class BoundedJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
-        encoding = get_encoding(parser_context or {})
+        encoding = _encoding(parser_context or {})
         body = stream.read(MAX_BODY_BYTES + 1) if stream is not None else b""
         if len(body) > MAX_BODY_BYTES:
             raise ParseError(f"The JSON body is larger than {MAX_BODY_BYTES // 1024} KB.")
-        if _depth_over(body, MAX_DEPTH):
+        brackets = body.count(b"[") + body.count(b"{")
+        if brackets > MAX_DEPTH and _depth_over(body, MAX_DEPTH):
             raise ParseError(f"The JSON body is nested deeper than {MAX_DEPTH} levels.")
         try:
             text = body.decode(encoding)
@@ -32,6 +34,16 @@ class BoundedJSONParser(JSONParser):
             raise ParseError(f"The JSON body is nested deeper than {MAX_DEPTH} levels.") from None
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
+
+
+def _encoding(parser_context: dict) -> str:
+    """The request's charset, a text one only (a bytes codec such as bz2 would inflate it)."""
+    encoding = parser_context.get("encoding") or settings.DEFAULT_CHARSET
+    try:
+        "".encode(encoding)
+    except (LookupError, UnicodeError):
+        raise ParseError(f"Unsupported charset “{encoding}” in the Content-Type header.") from None
+    return encoding
 
 
 def _depth_over(body: bytes, limit: int) -> bool:
