@@ -4,10 +4,10 @@ import pghistory
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Upper
 
-from apps.core.models import TimestampedModel, long_text_field, name_field
+from apps.core.models import Status, TimestampedModel, long_text_field, may_change, name_field
 from apps.core.validators import reject_future
 
 
@@ -80,6 +80,39 @@ class OrganizationKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+# What readers see of the editorial objects: reference data loaded by no user (the seed, and
+# rows from before this rule), and whatever something published refers to. An object an
+# editor creates for a draft stays out of sight until the draft is published. The upper apps'
+# rows are reached through their reverse relations (quotes, positions, sources), each an
+# EXISTS on an indexed foreign key, so a list costs the same queries whatever its length.
+QUOTE_SEEN = Status.PUBLISHED
+POSITION_SEEN = (Status.PUBLISHED, Status.RETRACTED)  # a retracted one stays on record
+
+
+def _referred(model, **lookups) -> Exists:
+    """EXISTS: the outer row of `model` matches the lookups (through its reverse relations)."""
+    return Exists(model._base_manager.filter(pk=OuterRef("pk"), **lookups))
+
+
+class OrganizationQuerySet(models.QuerySet):
+    def public(self):
+        """Return organizations readers may see: reference data, holders of positions on
+        record, publishers of sources a published quote cites, and organizations of the
+        posts published quotes were said in."""
+        model = self.model
+        return self.filter(
+            Q(created_by__isnull=True)
+            | _referred(model, positions__status__in=POSITION_SEEN)
+            | _referred(model, published__quotes__status=QUOTE_SEEN)
+            | _referred(model, roles__quotes__status=QUOTE_SEEN)
+        )
+
+    def visible_to(self, user):
+        """Return the organizations this user may see: all for those who may change them
+        (editors, administrators), the public ones for everyone else."""
+        return self if may_change(user, self.model) else self.public()
+
+
 @pghistory.track()
 class Organization(TimestampedModel):
     slug = models.SlugField(unique=True, max_length=100)
@@ -89,12 +122,33 @@ class Organization(TimestampedModel):
         Country, null=True, blank=True, on_delete=models.PROTECT, related_name="organizations"
     )
 
+    objects = OrganizationQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         indexes = [trigram_index("name", "organization_name_trgm")]
 
     def __str__(self) -> str:
         return self.name
+
+
+class PersonQuerySet(models.QuerySet):
+    def public(self):
+        """Return people readers may see: reference data, speakers of published quotes
+        (named, or through the post they spoke in), and authors of sources a published
+        quote cites."""
+        model = self.model
+        return self.filter(
+            Q(created_by__isnull=True)
+            | _referred(model, quotes__status=QUOTE_SEEN)
+            | _referred(model, roles__quotes__status=QUOTE_SEEN)
+            | _referred(model, authored__quotes__status=QUOTE_SEEN)
+        )
+
+    def visible_to(self, user):
+        """Return the people this user may see: all for those who may change people
+        (editors, administrators), the public ones for everyone else."""
+        return self if may_change(user, self.model) else self.public()
 
 
 @pghistory.track()
@@ -105,6 +159,8 @@ class Person(TimestampedModel):
         Country, null=True, blank=True, on_delete=models.PROTECT, related_name="people"
     )
     bio = long_text_field()
+
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -121,6 +177,14 @@ class RoleQuerySet(models.QuerySet):
         return self.filter(Q(start__isnull=True) | Q(start__lte=day)).filter(
             Q(end__isnull=True) | Q(end__gte=day)
         )
+
+    def visible_to(self, user):
+        """Return the roles this user may see: all for those who may change roles (editors,
+        administrators); for everyone else the posts of the people they may see."""
+        if may_change(user, self.model):
+            return self
+        people = Person.objects.public().filter(pk=OuterRef("person_id"))
+        return self.filter(Exists(people))
 
 
 @pghistory.track()

@@ -34,7 +34,7 @@ REFERENCE_FIELDS = {
 def validated(request, params_class: type[QueryParams]) -> dict:
     """Return the cleaned parameters of the request's query, or raise a 400 naming each bad
     one (with the messages the page shows for the same value)."""
-    params = params_class(request.query_params)
+    params = params_class(request.query_params).for_user(request.user)
     if not params.is_valid():
         raise ValidationError(params.error_dict())
     return params.cleaned_data

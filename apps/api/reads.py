@@ -30,32 +30,45 @@ def topics():
     ).order_by("order", "name")
 
 
-def organizations():
-    return Organization.objects.select_related("country").order_by("name")
+def organizations(user):
+    """Organizations the user may see (those something published refers to, or all for
+    editors), with their country."""
+    return Organization.objects.visible_to(user).select_related("country").order_by("name")
 
 
-def people():
-    """People with their country and their roles (newest first)."""
+def people(user):
+    """People the user may see (those something published refers to, or all for editors),
+    with their country and their roles (newest first)."""
     roles = Role.objects.select_related("organization", "country").order_by("-start", "id")
     return (
-        Person.objects.select_related("country")
+        Person.objects.visible_to(user)
+        .select_related("country")
         .prefetch_related(Prefetch("roles", queryset=roles))
         .order_by("name", "slug")
     )
 
 
-def roles():
-    return Role.objects.select_related("person", "organization", "country").order_by(
-        "person__name", "-start", "id"
+def roles(user):
+    """Roles of the people the user may see."""
+    return (
+        Role.objects.visible_to(user)
+        .select_related("person", "organization", "country")
+        .order_by("person__name", "-start", "id")
     )
 
 
-def events():
-    return Event.objects.order_by("-start_date", "slug")
+def events(user):
+    """Events the user may see (those a published quote refers to, or all for editors)."""
+    return Event.objects.visible_to(user).order_by("-start_date", "slug")
 
 
-def sources():
-    return Source.objects.select_related("publisher", "author").order_by("-published_on", "id")
+def sources(user):
+    """Sources the user may see (those a published quote cites, or all for editors)."""
+    return (
+        Source.objects.visible_to(user)
+        .select_related("publisher", "author")
+        .order_by("-published_on", "id")
+    )
 
 
 def quotes(user):

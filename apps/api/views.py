@@ -43,7 +43,7 @@ def check_query_params(request, known: frozenset[str] | None = None) -> None:
     """Refuse, naming the parameter, a query value with a NUL byte, longer than the limit, or
     empty where a value is expected; and, when the view's ``known`` names are given, any
     parameter it does not know (a misspelt filter would otherwise answer everything)."""
-    errors = {}
+    errors: dict[str, list[str]] = {}
     for name, values in request.query_params.lists():
         label = name.replace("\x00", "")[:100] or "query"
         if known is not None and name not in known:
@@ -257,55 +257,65 @@ class TopicViewSet(ReadViewSet):
 class OrganizationViewSet(EditorialViewSet):
     """NATO, the EU, ministries, NGOs, universities, newspapers."""
 
-    queryset = reads.organizations()
     serializer_class = serializers.OrganizationSerializer
     write_serializer_class = serializers.OrganizationWriteSerializer
     filterset_class = filters.OrganizationFilter
     lookup_field = "slug"
     csv_filename = "organizations"
 
+    def get_queryset(self):
+        return reads.organizations(self.request.user)
+
 
 class PersonViewSet(EditorialViewSet):
     """Officials and experts, with their posts over time."""
 
-    queryset = reads.people()
     serializer_class = serializers.PersonSerializer
     write_serializer_class = serializers.PersonWriteSerializer
     filterset_class = filters.PersonFilter
     lookup_field = "slug"
     csv_filename = "people"
 
+    def get_queryset(self):
+        return reads.people(self.request.user)
+
 
 class RoleViewSet(EditorialViewSet):
     """A person's dated posts."""
 
-    queryset = reads.roles()
     serializer_class = serializers.RoleSerializer
     write_serializer_class = serializers.RoleWriteSerializer
     filterset_class = filters.RoleFilter
     csv_filename = "roles"
 
+    def get_queryset(self):
+        return reads.roles(self.request.user)
+
 
 class EventViewSet(EditorialViewSet):
     """Summits, ministerial meetings, declarations, agreements, elections."""
 
-    queryset = reads.events()
     serializer_class = serializers.EventSerializer
     write_serializer_class = serializers.EventWriteSerializer
     filterset_class = filters.EventFilter
     lookup_field = "slug"
     csv_filename = "events"
 
+    def get_queryset(self):
+        return reads.events(self.request.user)
+
 
 class SourceViewSet(EditorialViewSet):
     """Where statements were published. Changing one needs If-Match."""
 
-    queryset = reads.sources()
     serializer_class = serializers.SourceSerializer
     write_serializer_class = serializers.SourceWriteSerializer
     filterset_class = filters.SourceFilter
     versioned = True
     csv_filename = "sources"
+
+    def get_queryset(self):
+        return reads.sources(self.request.user)
 
 
 class QuoteViewSet(EditorialViewSet):

@@ -1,7 +1,8 @@
 """One cache for the answers readers get without signing in: the analysts' pages and the API.
 
 An answer is kept for KEPT_TTL seconds under a key made of
-- the data version (apps.core.versions), so an edit shows at once;
+- the data version of what the user can see (apps.core.versions), so an edit shows at once
+  and a draft saved changes no reader's key;
 - the full address, host included (paging links are absolute), and so every parameter;
 - today's date ("today" is the default as-of day);
 - exactly what the view renders by besides the address, which its caller names: a page or
@@ -20,7 +21,7 @@ from typing import Any, TypeVar
 from django.core.cache import cache
 from django.utils import timezone
 
-from apps.core.versions import data_version
+from apps.core.versions import version_for
 
 # How long a kept answer may be served. An edit changes the data version, and so the key,
 # at once; this only bounds how long unused answers take room in the cache.
@@ -30,11 +31,12 @@ Answer = TypeVar("Answer")
 
 
 def _data_version(request) -> str:
-    """The data version, read once per request (the ETag and the cache both ask for it)."""
+    """The data version of what the user can see, read once per request (the ETag and the
+    cache both ask for it)."""
     origin = getattr(request, "_request", request)  # DRF's Request wraps Django's
     version = getattr(origin, "_kept_data_version", None)
     if version is None:
-        version = data_version()
+        version = version_for(getattr(request, "user", None))
         origin._kept_data_version = version
     return version
 

@@ -26,6 +26,32 @@ class Status(models.TextChoices):
     RETRACTED = "retracted", "Retracted"
 
 
+def may_change(user, model) -> bool:
+    """Whether the user may change rows of the model (editors and administrators): those
+    who may see every row of it, published or referred to by something published or not."""
+    opts = model._meta
+    return (
+        user is not None
+        and user.is_authenticated
+        and user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+    )
+
+
+class ReadersChange(models.Model):
+    """One row per write that readers (who see only what is published) can see: the newest
+    id is part of their data version (apps.core.versions). Triggers on the editorial tables
+    add the rows (migration 0002_readers_change), so every door is counted; a write that
+    only drafts see adds none."""
+
+    id = models.BigAutoField(primary_key=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"Readers' change {self.pk}"
+
+
 class TimestampedModel(models.Model):
     """Adds who created and last changed a row, and when."""
 

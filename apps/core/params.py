@@ -238,6 +238,11 @@ class QueryParams(forms.Form):
     # Parameters a door may carry besides the question's own (a download format, paging).
     passthrough: frozenset[str] = frozenset({"format", "page_size", "cursor"})
 
+    def for_user(self, user):
+        """Narrow the objects the parameters may name to those the user may see (before
+        validation: naming a hidden one is refused as an unknown one); return the form."""
+        return self
+
     def full_clean(self):
         super().full_clean()
         if not hasattr(self, "cleaned_data"):

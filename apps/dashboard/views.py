@@ -42,10 +42,14 @@ def render(request, template: str, partial: str, context: dict, status: int = 20
     return TemplateResponse(request, name, context, status=status)
 
 
-def event_presets():
-    """Named dates for the as-of control: the eve and the end of each summit."""
+def event_presets(user):
+    """Named dates for the as-of control: the eve and the end of each summit the user may see."""
     presets = []
-    latest = Event.objects.filter(kind__in=["summit", "ministerial"]).order_by("-start_date")
+    latest = (
+        Event.objects.visible_to(user)
+        .filter(kind__in=["summit", "ministerial"])
+        .order_by("-start_date")
+    )
     for event in latest[:PRESETS]:
         presets.append((event.start_date - datetime.timedelta(days=1), f"Eve of {event.name}"))
     return presets
@@ -76,7 +80,7 @@ def legacy_redirect(request):
 def ask(request, params_class):
     """The page's parameters, validated by the question's parameter class (the one the API
     uses), after dropping the empty values an HTML form sends for the fields left blank."""
-    form = params_class(drop_blank(request.GET))
+    form = params_class(drop_blank(request.GET)).for_user(request.user)
     valid = form.is_valid()
     # A misspelt parameter (?countr=EE) would answer everything: name it instead, as the API.
     known = set(params_class.base_fields) | set(params_class.passthrough)
@@ -107,7 +111,13 @@ def matrix(request):
     if moved := legacy_redirect(request):
         return moved
     form, valid = ask(request, MatrixParams)
-    context = {"form": form, "topics": [], "rows": [], "presets": event_presets(), "as_of": None}
+    context = {
+        "form": form,
+        "topics": [],
+        "rows": [],
+        "presets": event_presets(request.user),
+        "as_of": None,
+    }
     if valid:
         result = questions.matrix(form.cleaned_data)
         if fetched := download(request, result, f"matrix-{result.as_of}"):
@@ -149,7 +159,7 @@ def compare(request):
 @cached_for_anonymous
 def changes(request):
     form, valid = ask(request, ChangesParams)
-    context = {"form": form, "changes": [], "events": Event.objects.order_by("-start_date")}
+    context = {"form": form, "changes": []}
     if valid:
         result = questions.changes(form.cleaned_data)
         if fetched := download(request, result, f"changes-{result.date_from}-{result.date_to}"):
@@ -298,7 +308,8 @@ def country(request, code: str):
         earlier = shown[0].on_topic - len(shown) if shown else 0
         timelines.append({"topic": topic, "positions": shown, "earlier": earlier})
     people = list(
-        Person.objects.filter(country=country)
+        Person.objects.visible_to(request.user)
+        .filter(country=country)
         .annotate(listed=Window(Count("pk")))
         .prefetch_related("roles")
         .order_by("name", "slug")[:PEOPLE_ON_COUNTRY]
@@ -330,7 +341,9 @@ def newest_quotes(quotes) -> tuple[list, bool]:
 @conditional_page
 @cached_for_anonymous
 def person(request, slug: str):
-    person = get_object_or_404(Person.objects.select_related("country"), slug=slug)
+    person = get_object_or_404(
+        Person.objects.visible_to(request.user).select_related("country"), slug=slug
+    )
     roles = person.roles.select_related("organization", "country").order_by("-start")
     quotes_, more_quotes = newest_quotes(
         Quote.objects.published()
@@ -371,7 +384,7 @@ def topic(request, slug: str):
         "as_of": as_of,
         "positions": positions,
         "stances": stances,
-        "presets": event_presets(),
+        "presets": event_presets(request.user),
     }
     return render(
         request, "dashboard/topic_detail.html", "topic-results", context, _status_for(form)
@@ -382,7 +395,9 @@ def topic(request, slug: str):
 @conditional_page
 @cached_for_anonymous
 def source(request, pk: int):
-    source = get_object_or_404(Source.objects.select_related("publisher", "author"), pk=pk)
+    source = get_object_or_404(
+        Source.objects.visible_to(request.user).select_related("publisher", "author"), pk=pk
+    )
     quotes_, more_quotes = newest_quotes(
         Quote.objects.published()
         .filter(source=source)
@@ -413,7 +428,7 @@ def source(request, pk: int):
 @conditional_page
 @cached_for_anonymous
 def event(request, slug: str):
-    event = get_object_or_404(Event, slug=slug)
+    event = get_object_or_404(Event.objects.visible_to(request.user), slug=slug)
     quotes_, more_quotes = newest_quotes(
         Quote.objects.published().filter(event=event).with_attribution().order_by("-said_on", "-id")
     )

@@ -280,7 +280,7 @@ class ChangesParams(QueryParams):
 
     to = DateParam(label="To", help_text="The later state's day (default: today).")
     from_event = ReferenceParam(
-        Event.objects.order_by("-start_date"),
+        Event.objects.public().order_by("-start_date"),
         key="slug",
         noun="event",
         label="From event",
@@ -288,7 +288,7 @@ class ChangesParams(QueryParams):
         help_text="Start the day before this event opens (where `from` is not given).",
     )
     to_event = ReferenceParam(
-        Event.objects.order_by("-start_date"),
+        Event.objects.public().order_by("-start_date"),
         key="slug",
         noun="event",
         label="To event",

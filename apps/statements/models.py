@@ -11,7 +11,7 @@ from django.contrib.postgres.search import (
 )
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from apps.actors.models import Country, Organization, Person, Role, trigram_index
 from apps.core.models import (
@@ -20,6 +20,7 @@ from apps.core.models import (
     TimestampedModel,
     format_partial_date,
     long_text_field,
+    may_change,
     name_field,
 )
 from apps.core.validators import reject_future
@@ -37,6 +38,33 @@ class EventKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class CitedQuerySet(models.QuerySet):
+    """Sources and events: readers see reference data (loaded by no user: the seed, and rows
+    from before this rule) and those a published quote refers to; an editor's new one stays
+    out of sight until a quote citing it is published."""
+
+    quote_key: str  # the quotes' foreign key to this model
+
+    def public(self):
+        """Return the rows readers may see: reference data, and those a published quote
+        refers to (an EXISTS on the quotes' indexed foreign key)."""
+        published = Quote.objects.published().filter(**{self.quote_key: OuterRef("pk")})
+        return self.filter(Q(created_by__isnull=True) | Exists(published))
+
+    def visible_to(self, user):
+        """Return the rows this user may see: all for those who may change them (editors,
+        administrators), the public ones for everyone else."""
+        return self if may_change(user, self.model) else self.public()
+
+
+class EventQuerySet(CitedQuerySet):
+    quote_key = "event"
+
+
+class SourceQuerySet(CitedQuerySet):
+    quote_key = "source"
+
+
 @pghistory.track()
 class Event(TimestampedModel):
     slug = models.SlugField(unique=True, max_length=100)
@@ -45,6 +73,8 @@ class Event(TimestampedModel):
     start_date = models.DateField(validators=[reject_future])
     end_date = models.DateField(null=True, blank=True, validators=[reject_future])
     place = models.CharField(max_length=200, blank=True)
+
+    objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-start_date"]
@@ -94,6 +124,8 @@ class Source(TimestampedModel):
     reliability = models.CharField(max_length=10, choices=Reliability.choices)
     language = models.CharField(max_length=3, default="en", validators=[LANGUAGE])
     version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_on", "title"]

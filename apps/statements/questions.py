@@ -111,6 +111,15 @@ class QuoteSearchParams(QueryParams):
         widget=forms.TextInput(attrs={"placeholder": "e.g. vilnius-summit-2023"}),
         help_text="The event's slug.",
     )
+    def for_user(self, user):
+        """Narrow the speaker, source and event to those the user may see: a reader naming
+        one that only a draft refers to is told it is unknown, as for one that is missing."""
+        for name, model in (("speaker", Person), ("source", Source), ("event", Event)):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = model.objects.visible_to(user)
+        return self
+
     # Bounds of a search: one in the future is harmless (it means "up to now").
     said_from = DateParam(past=False, label="Said from", help_text="Said on or after this day.")
     said_to = DateParam(past=False, label="Said until", help_text="Said on or before this day.")

@@ -55,3 +55,44 @@ def test_nothing_is_prepared_without_kept_connections(monkeypatch):
     data_version()
 
     assert not [s for s in prepared_statements() if "max(pgh_id)" in s]
+
+
+def test_the_readers_version_changes_only_with_what_readers_can_see():
+    from apps.core.models import Status
+    from apps.statements.models import Quote
+    from tests.factories import PersonFactory, SourceFactory, make_quote
+
+    start = data_version(readers=True)
+    whole = data_version()
+    # New: nothing published refers to them yet.
+    speaker, source = PersonFactory(country=None), SourceFactory()
+    draft = make_quote(speaker=speaker, source=source, status=Status.DRAFT)
+    Quote.objects.filter(pk=draft.pk).update(text="Edited, still a draft.")
+    assert data_version(readers=True) == start
+    assert data_version() != whole
+
+    Quote.objects.filter(pk=draft.pk).update(status=Status.PUBLISHED)
+    published = data_version(readers=True)
+    assert published != start
+
+    Quote.objects.filter(pk=draft.pk).update(status=Status.DRAFT)  # unpublished: readers lose it
+    unpublished = data_version(readers=True)
+    assert unpublished != published
+
+    Quote.objects.filter(pk=draft.pk).delete()  # a draft deleted: nothing readers saw
+    assert data_version(readers=True) == unpublished
+
+    speaker.name = "Renamed"
+    speaker.save()  # an edit of an existing person counts (it may be shown)
+    assert data_version(readers=True) != unpublished
+
+
+def test_only_those_who_may_change_something_get_the_whole_version():
+    from django.contrib.auth.models import AnonymousUser
+
+    from apps.core.versions import sees_drafts
+    from tests.factories import EditorFactory, UserFactory
+
+    assert not sees_drafts(AnonymousUser())
+    assert not sees_drafts(UserFactory())
+    assert sees_drafts(EditorFactory())
