@@ -111,6 +111,7 @@ class QuoteSearchParams(QueryParams):
         widget=forms.TextInput(attrs={"placeholder": "e.g. vilnius-summit-2023"}),
         help_text="The event's slug.",
     )
+
     def for_user(self, user):
         """Narrow the speaker, source and event to those the user may see: a reader naming
         one that only a draft refers to is told it is unknown, as for one that is missing."""
