@@ -205,6 +205,9 @@ class ReferenceListParam(forms.Field):
             return []
         if "" in keys:
             raise ValidationError("Give comma-separated values, none of them empty.", code="empty")
+        if any("\x00" in key for key in keys):
+            # Refused before any query: PostgreSQL takes no NUL in a string.
+            raise ValidationError(NUL_MESSAGE, code="nul")
         return [key.upper() for key in keys] if self.upper else keys
 
     def to_python(self, value):

@@ -84,6 +84,8 @@ BAD_VALUES = [
     ("/", "/api/v1/matrix/", "nato", "yes", "Use true or false."),
     ("/", "/api/v1/matrix/", "as_of", "2" * (QUERY_VALUE_MAX + 1), "At most 500 characters."),
     ("/compare/", "/api/v1/compare/", "countries", "EE", "Compare two to four countries."),
+    ("/compare/", "/api/v1/compare/", "countries", "EE,\x00", "May not contain NUL characters."),
+    ("/changes/", "/api/v1/changes/", "topics", "\x00", "May not contain NUL characters."),
     ("/changes/", "/api/v1/changes/", "to", "2023-02-30", "Give a real date as YYYY-MM-DD"),
     ("/changes/", "/api/v1/changes/", "from_event", "no-such", "Unknown event “no-such”."),
 ]
