@@ -223,6 +223,7 @@ FILL_ROUTES = {
     "dashboard:feeds/countries/<str:code>/": lambda w: {"code": w["estonia"].code},
     "dashboard:feeds/topics/<slug:slug>/": lambda w: {"slug": w["membership"].slug},
     "api:v1/matrix/": lambda w: {},
+    "api:v1/compare/": lambda w: {},
     "api:v1/changes/": lambda w: {},
     "api:v1/": lambda w: {},
     "api:v1/^countries/$": lambda w: {},
@@ -549,6 +550,8 @@ READS = [
     "/api/v1/matrix/?as_of=2023-07-15&format=csv",
     "/api/v1/changes/?from=2023-01-01&to=2024-12-31",
     "/api/v1/changes/?from=2023-01-01&to=2024-12-31&format=csv",
+    "/api/v1/compare/?countries=EE,US&as_of=2024-12-31",
+    "/api/v1/compare/?countries=EE,US&format=csv",
     "/api/v1/sources/{source}/",
     "/api/v1/people/{speaker}/",
 ]
