@@ -301,7 +301,8 @@ class ApiAutoSchema(AutoSchema):
 
     def _statuses(self) -> set[str]:
         codes = {"400", "401", "406", "429"}
-        detail = bool(self.path.rstrip("/").endswith("}"))
+        # An object's path, or an action on one (…/{id}/publish/): either may not exist.
+        detail = "{" in self.path
         paged = isinstance(self._get_paginator(), PageNumberPagination) and self._is_list_view()
         if detail or paged:
             codes.add("404")

@@ -86,6 +86,9 @@ def test_who_may_change(clients, desk, resource, who, expected):
     path = detail_path(resource, desk)
     response = clients[who].patch(path, patch_body(resource), format="json", HTTP_IF_MATCH='"1"')
 
+    if resource == "positions" and expected == 200:
+        # The desk's position is published: the change is accepted as a revision in review.
+        expected = 202
     assert response.status_code == expected, response.content
 
 

@@ -348,6 +348,7 @@ def test_the_root_lists_every_resource(anon, world):
         "sources",
         "quotes",
         "positions",
+        "revisions",
         "matrix",
         "compare",
         "changes",
