@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Upper
 
+from apps.core.dates import from_earliest
 from apps.core.models import Status, TimestampedModel, long_text_field, may_change, name_field
 from apps.core.validators import reject_future
 
@@ -47,7 +48,10 @@ class Country(TimestampedModel):
         verbose_name_plural = "countries"
         indexes = [trigram_index("name", "country_name_trgm")]
         constraints = [
-            models.CheckConstraint(condition=Q(code__regex=r"^[A-Z]{2}$"), name="country_code_iso2")
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[A-Z]{2}$"), name="country_code_iso2"
+            ),
+            from_earliest("nato_joined", name="country_nato_joined_from_1900", null=True),
         ]
 
     def __str__(self) -> str:
@@ -216,6 +220,8 @@ class Role(TimestampedModel):
                 violation_error_message="A role cannot end before it starts.",
             ),
             models.UniqueConstraint(fields=["person", "title", "start"], name="role_unique_post"),
+            from_earliest("start", name="role_start_from_1900", null=True),
+            from_earliest("end", name="role_end_from_1900", null=True),
         ]
 
     def __str__(self) -> str:

@@ -30,6 +30,7 @@ from apps.core.params import QueryParams
 from apps.core.services import StillNeeded, VersionConflict
 from apps.core.versions import data_version
 from apps.positions import questions
+from apps.positions.services import position_delete
 from apps.statements.questions import QuoteSearchParams, quote_search
 from apps.statements.services import quote_delete
 
@@ -383,6 +384,10 @@ class PositionViewSet(EditorialViewSet):
 
     def get_queryset(self):
         return reads.positions(self.request.user)
+
+    def perform_destroy(self, instance):
+        # A published position's predecessor runs on, as after a retraction.
+        position_delete(position=instance, by=self.request.user)
 
 
 # --- the hot reads ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from apps.actors.models import Country, Person
+from apps.core.dates import day_before
 from apps.core.params import Cursor, drop_blank
 from apps.dashboard import exports
 from apps.dashboard.caching import cached_for_anonymous, conditional_page
@@ -51,7 +52,7 @@ def event_presets(user):
         .order_by("-start_date")
     )
     for event in latest[:PRESETS]:
-        presets.append((event.start_date - datetime.timedelta(days=1), f"Eve of {event.name}"))
+        presets.append((day_before(event.start_date), f"Eve of {event.name}"))
     return presets
 
 
@@ -432,7 +433,7 @@ def event(request, slug: str):
     quotes_, more_quotes = newest_quotes(
         Quote.objects.published().filter(event=event).with_attribution().order_by("-said_on", "-id")
     )
-    eve = event.start_date - datetime.timedelta(days=1)
+    eve = day_before(event.start_date)
     return TemplateResponse(
         request,
         "dashboard/event_detail.html",

@@ -3,6 +3,7 @@
 from typing import cast
 
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import Prefetch
 from django.db.models.functions import Coalesce
 from django.urls import path
@@ -20,7 +21,12 @@ from apps.core.admin import (
 from apps.positions.admin_forms import PositionAdminForm
 from apps.positions.admin_views import review_queue, statements_import_view
 from apps.positions.models import Position, PositionQuerySet, PossibleShift
-from apps.positions.services import position_record, position_update, shift_resolve
+from apps.positions.services import (
+    position_delete,
+    position_record,
+    position_update,
+    shift_resolve,
+)
 
 
 class HolderTypeFilter(admin.SimpleListFilter):
@@ -163,6 +169,15 @@ class PositionAdmin(EditorialAdmin):
         # The service saved the evidence with the position; only inlines would remain.
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
+
+    # Deleting goes through position_delete: a published position's predecessor runs on.
+    def delete_model(self, request, obj):
+        position_delete(position=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for position in queryset:
+                position_delete(position=position, by=request.user)
 
 
 @admin.register(PossibleShift)

@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from apps.actors.models import Country, Organization
 from apps.codebook.models import Stance, Topic
+from apps.core.dates import from_earliest
 from apps.core.models import Revision, Status, TimestampedModel, long_text_field
 from apps.core.validators import reject_future
 
@@ -160,6 +161,8 @@ class Position(TimestampedModel):
                 name="position_ends_after_start",
                 violation_error_message="A position must end after it starts.",
             ),
+            from_earliest("valid_from", name="position_valid_from_1900"),
+            from_earliest("valid_to", name="position_valid_to_1900", null=True),
             ExclusionConstraint(
                 name="position_country_no_overlap",
                 expressions=[

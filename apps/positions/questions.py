@@ -18,6 +18,7 @@ from django.db.models import Count, Q, prefetch_related_objects
 
 from apps.actors.models import Bloc, Country
 from apps.codebook.models import Topic
+from apps.core.dates import day_before
 from apps.core.models import Status
 from apps.core.params import (
     BooleanParam,
@@ -28,7 +29,6 @@ from apps.core.params import (
     ReferenceParam,
     today,
 )
-from apps.core.validators import EARLIEST_DATE
 from apps.positions.models import Position
 from apps.positions.queries import (
     Change,
@@ -303,7 +303,7 @@ class ChangesParams(QueryParams):
         cleaned = self.cleaned_data
         start, end = cleaned.get("from"), cleaned.get("to")
         if start is None and cleaned.get("from_event"):
-            start = cleaned["from_event"].start_date - datetime.timedelta(days=1)
+            start = day_before(cleaned["from_event"].start_date)
         if end is None and cleaned.get("to_event"):
             end = cleaned["to_event"].end_date or cleaned["to_event"].start_date
         end = min(end or today(), today())
@@ -333,7 +333,7 @@ def eve_of_latest_change(end: datetime.date) -> datetime.date:
         .values_list("valid_from", flat=True)
         .first()
     )
-    return max((latest or end) - datetime.timedelta(days=1), EARLIEST_DATE)
+    return day_before(latest or end)
 
 
 @dataclasses.dataclass

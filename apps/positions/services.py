@@ -19,6 +19,7 @@ from apps.positions.models import (
     Stance,
     Topic,
 )
+from apps.statements.models import Quote
 
 OVERLAP_CONSTRAINTS = {
     "position_country_no_overlap": (
@@ -63,8 +64,10 @@ def position_check(
         errors["valid_from"] = "The date cannot be in the future."
     if valid_from and valid_to and valid_to <= valid_from:
         errors["valid_to"] = "A position must end after it starts (the end date is exclusive)."
-    if status == Status.PUBLISHED and not list(evidence):
-        errors["evidence"] = "A published position needs at least one evidence quote."
+    if status == Status.PUBLISHED:
+        evidence_error = _published_evidence_error(list(evidence))
+        if evidence_error:
+            errors["evidence"] = evidence_error
     if errors or topic is None or valid_from is None:
         if errors:
             raise ValidationError(errors)
@@ -92,6 +95,20 @@ def position_check(
                     f"end it on or before that date, or leave it empty."
                 }
             )
+
+
+def _published_evidence_error(evidence: list) -> str | None:
+    """What is wrong with the evidence of a position to be published, if anything: it needs
+    a quote analysts can read (the database holds the same rule: migration positions 0012)."""
+    if not evidence:
+        return "A published position needs at least one evidence quote."
+    pks = [getattr(quote, "pk", quote) for quote in evidence]
+    if not Quote.objects.filter(pk__in=pks, status=Status.PUBLISHED).exists():
+        return (
+            "A published position needs at least one published evidence quote: "
+            "publish one of these quotes first, or add a published one."
+        )
+    return None
 
 
 def _published_history(country, organization, topic):
@@ -375,6 +392,31 @@ def _position_revision_apply(position: Position, values: dict, *, author, review
 
 
 reviewed(Position, fields=REVIEWED_FIELDS, many=("evidence",), apply=_position_revision_apply)
+
+
+@transaction.atomic
+def position_delete(*, position: Position, by=None) -> None:
+    """Delete a position with its evidence links (never the quotes themselves).
+
+    A published one leaves no hole in its holder's history, as with a retraction: the
+    published position it had closed runs on, to the next one or open-ended. The database
+    refuses a delete that leaves the hole (migration positions 0012), whatever the door.
+    ``by`` is the user deleting it, recorded on the reopened position.
+    """
+    status = (
+        Position.objects.select_for_update()
+        .filter(pk=position.pk)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status is None:
+        raise Position.DoesNotExist(f"No position {position.pk}.")
+    if status == Status.PUBLISHED:
+        _lock_holder(position.country, position.organization)
+    position.delete()
+    if status == Status.PUBLISHED:
+        # After the delete: until then the position still holds its period.
+        _reopen_predecessor(position, by)
 
 
 def shift_detect(quote) -> list[PossibleShift]:

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
 from apps.actors.models import Country, Organization, Person, Role, trigram_index
+from apps.core.dates import from_earliest
 from apps.core.models import (
     DatePrecision,
     Status,
@@ -84,7 +85,9 @@ class Event(TimestampedModel):
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
                 name="event_end_after_start",
                 violation_error_message="An event cannot end before it starts.",
-            )
+            ),
+            from_earliest("start_date", name="event_start_from_1900"),
+            from_earliest("end_date", name="event_end_from_1900", null=True),
         ]
 
     def __str__(self) -> str:
@@ -133,6 +136,7 @@ class Source(TimestampedModel):
             trigram_index("title", "source_title_trgm"),
             models.Index(fields=["-published_on", "id"], name="source_newest"),
         ]
+        constraints = [from_earliest("published_on", name="source_published_from_1900")]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.published_display})"
@@ -301,6 +305,7 @@ class Quote(TimestampedModel):
                 violation_error_message="A quote has a speaker or a speaker label, not both or neither.",
             ),
             models.CheckConstraint(condition=~Q(text=""), name="quote_text_not_empty"),
+            from_earliest("said_on", name="quote_said_from_1900"),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from apps.positions.models import Position, Stance
-from tests.factories import CountryFactory, OrganizationFactory, TopicFactory
+from tests.factories import CountryFactory, OrganizationFactory, TopicFactory, make_quote
 
 D = datetime.date
 
@@ -19,7 +19,10 @@ def topic(db):
 def create(**fields):
     fields.setdefault("status", "published")
     with transaction.atomic():
-        return Position.objects.create(confidence="stated", **fields)
+        position = Position.objects.create(confidence="stated", **fields)
+        # A published position rests on a published quote (checked at commit).
+        position.evidence.add(make_quote())
+        return position
 
 
 def test_overlapping_positions_are_refused_by_the_exclusion_constraint(topic):
