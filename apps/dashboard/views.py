@@ -203,8 +203,8 @@ def quotes(request):
 
 
 def private_if_drafts(request, response):
-    """An answer that may hold drafts is kept by no cache, the browser's included: its ETag is
-    the one an anonymous reader of the same address gets."""
+    """An answer that may hold drafts is kept by no cache, the browser's included: a cache
+    keyed by the address alone would give it to the next reader of that address."""
     if sees_unpublished_quotes(request.user):
         response["Cache-Control"] = "private, no-store"
     return response
