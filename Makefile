@@ -16,7 +16,7 @@ PG_DIR := $(CURDIR)/var/postgres
 
 help:
 	@echo "make run               install, migrate, seed, serve http://127.0.0.1:8000/ (DEBUG=true)"
-	@echo "make test              the whole test suite (embedded PostgreSQL, or DATABASE_URL)"
+	@echo "make test              the whole test suite (embedded PostgreSQL, or DATABASE_URL), on 2 processes"
 	@echo "make test-browser      the Chromium tests (pytest -m browser); installs chromium and axe-core if missing"
 	@echo "make lint | fmt        ruff check + format check + lint-imports | apply fixes and format"
 	@echo "make lint-imports      fail on an import that points up the apps' layers (pyproject.toml)"
@@ -69,8 +69,12 @@ editor: install
 
 # --- checks ----------------------------------------------------------------------------
 
+# Two processes (pytest-xdist), each with its own test database (test_<name>_gw0, _gw1);
+# `make test TEST_WORKERS=0` runs the suite in one process.
+TEST_WORKERS ?= 2
+
 test: install
-	$(PYTEST)
+	$(PYTEST) -n $(TEST_WORKERS)
 
 # Debian's Chromium (Playwright cannot download its own browsers here) and axe-core,
 # pinned with its integrity hash in package-lock.json.
