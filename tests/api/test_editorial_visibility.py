@@ -228,3 +228,15 @@ def test_a_reader_naming_a_hidden_speaker_in_the_quote_search_is_told_it_is_unkn
     assert "New Speaker" not in page.content.decode()
     assert found.status_code == 200
     assert "Words not yet reviewed." in found.content.decode()
+
+
+def test_a_signed_in_reader_gets_a_404_page_and_an_unchanged_page_etag(
+    desk, editor_client, reader, client
+):
+    client.force_login(reader)
+    before = etags(client, PAGES)
+
+    made = draft_with_new_objects(editor_client, desk)
+
+    assert etags(client, PAGES) == before
+    assert [client.get(path).status_code for path in made["pages"]] == [404] * 3
