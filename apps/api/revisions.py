@@ -64,6 +64,12 @@ class RevisionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [ReviewerPermission]
     filterset_class = RevisionFilter
 
+    def initial(self, request, *args, **kwargs):
+        # Unpublished work: who may not review learns nothing here, not even the methods.
+        self.perform_authentication(request)
+        self.check_permissions(request)
+        super().initial(request, *args, **kwargs)
+
     def get_queryset(self):
         user = self.request.user
         types = ContentType.objects.filter(

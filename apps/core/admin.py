@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
@@ -439,7 +439,7 @@ class RevisionAdmin(admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path(
-                "<int:revision_id>/decide/",
+                "<path:object_id>/decide/",
                 view(require_POST(self.decide_view)),
                 name="core_revision_decide",
             ),
@@ -500,8 +500,10 @@ class RevisionAdmin(admin.ModelAdmin):
         messages.success(request, f"{revision} {'published' if publish else 'rejected'}.")
         return True
 
-    def decide_view(self, request, revision_id):
-        revision = get_object_or_404(self.get_queryset(request), pk=revision_id)
+    def decide_view(self, request, object_id):
+        if not str(object_id).isdigit():
+            raise Http404("No such revision.")
+        revision = get_object_or_404(self.get_queryset(request), pk=object_id)
         note = request.POST.get("decision_note", "")[:2000]
         self._decide(request, revision, "_publish" in request.POST, note)
         return HttpResponseRedirect(reverse("admin:core_revision_change", args=[revision.pk]))

@@ -156,6 +156,13 @@ def build_world() -> dict:
         status=Status.DRAFT,
         by=users["editor"],
     )
+    # A change to a published position, in review: unpublished words, like the drafts.
+    from apps.positions.services import position_update
+
+    published = Position.objects.published().order_by("pk").first()
+    revision = position_update(
+        position=published, by=users["editor"], summary=DRAFT_SUMMARY
+    ).proposed_revision
     api_token_issue(user=users["editor"])
     if not PossibleShift.objects.exists():
         published = Position.objects.published().order_by("pk").first()
@@ -177,6 +184,7 @@ def build_world() -> dict:
         "event": event,
         "draft_quote": draft_quote,
         "draft_position": draft_position,
+        "revision": revision,
     }
 
 
@@ -246,6 +254,10 @@ FILL_ROUTES = {
     "api:v1/^quotes/(?P<pk>[^/]+)/$": lambda w: {"pk": w["draft_quote"].pk},
     "api:v1/^positions/$": lambda w: {},
     "api:v1/^positions/(?P<pk>[^/]+)/$": lambda w: {"pk": w["draft_position"].pk},
+    "api:v1/^revisions/$": lambda w: {},
+    "api:v1/^revisions/(?P<pk>[^/.]+)/$": lambda w: {"pk": w["revision"].pk},
+    "api:v1/^revisions/(?P<pk>[^/.]+)/publish/$": lambda w: {"pk": w["revision"].pk},
+    "api:v1/^revisions/(?P<pk>[^/.]+)/reject/$": lambda w: {"pk": w["revision"].pk},
     "api:schema/": lambda w: {},
     "api:docs/": lambda w: {},
     "api:^.*$": lambda w: {".*": "v1/no-such-resource/"},
