@@ -230,8 +230,12 @@ class CommaSeparatedField(serializers.Field):
 
     default_error_messages = {"duplicate": "“{value}” is given twice."}
 
-    def __init__(self, *, child, **kwargs):
+    def __init__(
+        self, *, child, min_items: int | None = None, max_items: int | None = None, **kwargs
+    ):
         self.child = child
+        # Bounds on a non-empty list, for the schema (the parameter class enforces them).
+        self.min_items, self.max_items = min_items, max_items
         super().__init__(**kwargs)
         self.child.bind(field_name="", parent=self)
 

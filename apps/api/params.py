@@ -53,9 +53,12 @@ def _serializer_field(field) -> serializers.Field:
         return fields.QueryBooleanField(**kwargs)
     if isinstance(field, ReferenceListParam):
         child = REFERENCE_FIELDS.get(field.queryset.model)
-        if child is None:
-            return fields.CommaSeparatedField(child=fields.StrictCharField(), **kwargs)
-        return fields.CommaSeparatedField(child=child(), **kwargs)
+        return fields.CommaSeparatedField(
+            child=child() if child is not None else fields.StrictCharField(),
+            min_items=field.min_items,
+            max_items=field.max_items,
+            **kwargs,
+        )
     if isinstance(field, ReferenceParam):
         reference = REFERENCE_FIELDS.get(field.queryset.model)
         if reference is not None:

@@ -177,7 +177,16 @@ class CommaSeparatedFieldExtension(OpenApiSerializerFieldExtension):
 
     def map_serializer_field(self, auto_schema, direction):
         items = auto_schema._map_serializer_field(self.target.child, direction)
-        return {**build_array_type(items), "uniqueItems": True}
+        schema = {**build_array_type(items), "uniqueItems": True}
+        bounds = (("minItems", "min_items"), ("maxItems", "max_items"))
+        schema.update(
+            {
+                key: getattr(self.target, name)
+                for key, name in bounds
+                if getattr(self.target, name, None)
+            }
+        )
+        return schema
 
 
 class QueryBooleanFieldExtension(OpenApiSerializerFieldExtension):
@@ -351,7 +360,7 @@ def harden_query_parameters(result, generator, request, public):
                 schema = parameter.get("schema", {})
                 if schema.get("type") == "array":
                     parameter["style"], parameter["explode"] = "form", False
-                    schema["minItems"] = 1  # `countries=` would be ambiguous: leave it out
+                    schema.setdefault("minItems", 1)  # `countries=` is ambiguous: leave it out
                     _limit_text(schema.get("items", {}))
                 else:
                     _limit_text(schema)

@@ -186,8 +186,21 @@ class ReferenceListParam(forms.Field):
     widget = MultipleValues
     openapi = {"type": "array", "items": {"type": "string"}}
 
-    def __init__(self, queryset, *, key: str, noun: str, upper: bool = False, **kwargs):
+    def __init__(
+        self,
+        queryset,
+        *,
+        key: str,
+        noun: str,
+        upper: bool = False,
+        min_items: int | None = None,
+        max_items: int | None = None,
+        **kwargs,
+    ):
         self.queryset, self.key, self.noun, self.upper = queryset, key, noun, upper
+        # How many items a non-empty list may hold (the schema states them too); the
+        # parameter class says what is wrong in its own words.
+        self.min_items, self.max_items = min_items, max_items
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
         self.widget.choices = CallableChoiceIterator(self.options)

@@ -177,13 +177,19 @@ class AsOfParams(QueryParams):
 
 class CompareParams(QueryParams):
     countries = countries_field(
-        label="Countries", help_text="Two to four country codes, comma-separated, e.g. US,DE,PL."
+        label="Countries",
+        help_text="Two to four country codes, comma-separated, e.g. US,DE,PL.",
+        min_items=2,
+        max_items=4,
     )
     as_of = DateParam(label="As of", help_text="The day to compare on (default: today).")
 
     def clean_countries(self):
         countries = self.cleaned_data["countries"]
-        if countries and not 2 <= len(countries) <= 4:
+        field = self.fields["countries"]
+        assert isinstance(field, ReferenceListParam)
+        low, high = field.min_items or 1, field.max_items or len(countries)
+        if countries and not low <= len(countries) <= high:
             raise ValidationError("Compare two to four countries.", code="count")
         return countries
 
