@@ -1,3 +1,20 @@
+"""Fixtures for the whole suite.
+
+Data:
+- `seeded`: the whole seed in the test's own transaction (loaded once per session, copied
+  in per test; see `seed_snapshot`). Prefer it to calling `load_seed` in a test.
+- `editor`, `superuser`: a user in the Editors group, an administrator.
+- Data that several tests of a module only read and that is costly to build can be made
+  once with `tests.snapshot.RowSnapshot.take(build)` in a module- or session-scoped fixture
+  (under `django_db_blocker.unblock()`), and put back with `.replay()` in each test.
+
+Every test: templates fail on an invalid variable of ours, passwords hash fast, static
+files need no manifest, and the cache starts empty.
+
+`make test` runs the suite on two processes (pytest-xdist): each has its own test database
+and its own session fixtures, so a test must not rely on another test having run first.
+"""
+
 import inspect
 
 import pytest
