@@ -11,7 +11,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework.utils import json as drf_json
 
-MAX_BODY_BYTES = 2_621_440  # Django's own limit on a request body (2.5 MB)
+MAX_BODY_BYTES = 1024 * 1024  # well above any write (a quote is at most 20,000 characters)
 MAX_DEPTH = 16
 
 
