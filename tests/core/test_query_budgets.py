@@ -32,6 +32,11 @@ QUERY_BUDGET = 10
 # URL names with no sample requests, and why.
 EXEMPT = {
     "accounts:logout": "POST only: signs the reader out, reads no editorial data.",
+    # Editors' review work, closed to analysts (like the admin): not yet budgeted.
+    "api:revision-list": "Editors only: the revisions in review, not an analyst's read.",
+    "api:revision-detail": "Editors only: one revision in review.",
+    "api:revision-publish": "POST only: an editor publishes a revision.",
+    "api:revision-reject": "POST only: an editor rejects a revision.",
 }
 # The editors' admin is not an analyst page: its changelists are kept cheap by the estimated
 # count paginator (tests/core/test_admin_counts.py), its forms by autocomplete widgets.
