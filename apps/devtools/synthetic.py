@@ -844,6 +844,9 @@ def load(url: str, scale_name: str, seed: int, log=lambda message: None) -> dict
             # Foreign keys are deferred to commit by default: checked at the end of each COPY
             # instead, so the triggers can be switched back on in the same transaction.
             cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            # Except the rule that a published position has published evidence: positions
+            # are copied before their evidence links, so it is checked at commit, on all.
+            cur.execute("SET CONSTRAINTS position_published_evidence DEFERRED")
             for table in BULK_TABLES:
                 cur.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
             for table, columns, rows in dataset.tables:

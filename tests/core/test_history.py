@@ -23,7 +23,8 @@ def context(event):
 
 
 def test_a_service_write_records_user_door_before_and_after(db, editor):
-    position = make_position(summary="Before.")
+    # A draft: a change to a published position is a revision in review, not an update.
+    position = make_position(summary="Before.", status="draft")
 
     with audit_context(door="command", user=editor):
         position_update(position=position, by=editor, summary="After.")
@@ -81,7 +82,8 @@ def test_an_import_is_recorded_as_the_import_door(db, editor):
 
 
 def test_evidence_changes_are_recorded(db):
-    position = make_position()
+    # A draft: a published position may not lose its last published evidence quote.
+    position = make_position(status="draft")
     quote = position.evidence.get()
 
     position.evidence.remove(quote)
