@@ -73,16 +73,16 @@ class DateParam(forms.Field):
         check_date(day, past=self.past)
         return day
 
-    def describe(self) -> str:
-        bound = " and not after today" if self.past else ""
-        return f"A date, YYYY-MM-DD, from 1900-01-01{bound}."
+
+def _ticked(value) -> bool:
+    return value is True or value == "true"
 
 
 class TrueCheckbox(forms.CheckboxInput):
     """A checkbox that sends `true` when ticked (the API's spelling), not `on`."""
 
     def __init__(self, attrs=None):
-        super().__init__({"value": "true", **(attrs or {})}, check_test=bool)
+        super().__init__({"value": "true", **(attrs or {})}, check_test=_ticked)
 
     def format_value(self, value):
         return None

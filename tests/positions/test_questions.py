@@ -133,6 +133,15 @@ def test_the_matrix_page_takes_the_apis_countries_filter_and_names_them(client, 
     assert 'name="nato" value="true"' in page
 
 
+@pytest.mark.parametrize(("value", "ticked"), [("true", True), ("false", False), (None, False)])
+def test_the_nato_checkbox_shows_what_was_asked(client, seeded, value, ticked):
+    query = {"as_of": "2023-07-10"} | ({"nato": value} if value else {})
+    page = client.get("/", query).content.decode()
+
+    checkbox = page[page.index('name="nato"') - 60 : page.index('name="nato"') + 140]
+    assert ("checked" in checkbox) is ticked
+
+
 def test_blank_form_fields_mean_not_given_on_the_page(client, seeded):
     response = client.get("/?as_of=&bloc=&countries=&nato=")
 
