@@ -65,7 +65,6 @@ class RevisionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = RevisionFilter
     # The model, for the schema (the id is an integer); get_queryset narrows it per user.
     queryset = Revision.objects.none()
-    lookup_value_regex = "[0-9]+"
 
     def initial(self, request, *args, **kwargs):
         # Unpublished work: who may not review learns nothing here, not even the methods.
