@@ -319,6 +319,19 @@ def _position_propose(position: Position, *, stored: Position, proposed: dict, e
                 "once: a change to a position on record is reviewed as a revision first."
             }
         )
+    _check_as_stored(
+        position, list(evidence) if evidence is not None else list(stored.evidence.all())
+    )
+    position.full_clean(validate_constraints=False)
+    revision = revision_propose(target=stored, changes=proposed, by=by)
+    # The caller's instance shows what is in force: the published values.
+    position.refresh_from_db()
+    position.proposed_revision = revision
+    return position
+
+
+def _check_as_stored(position: Position, evidence: list) -> None:
+    """Check an edited position, with this evidence, as if it were stored (position_check)."""
     position_check(
         topic=position.topic,
         stance=position.stance,
@@ -327,15 +340,9 @@ def _position_propose(position: Position, *, stored: Position, proposed: dict, e
         country=position.country,
         organization=position.organization,
         status=position.status,
-        evidence=list(evidence) if evidence is not None else list(stored.evidence.all()),
+        evidence=evidence,
         exclude_id=position.pk,
     )
-    position.full_clean(validate_constraints=False)
-    revision = revision_propose(target=stored, changes=proposed, by=by)
-    # The caller's instance shows what is in force: the published values.
-    position.refresh_from_db()
-    position.proposed_revision = revision
-    return position
 
 
 def _position_apply(
@@ -349,17 +356,7 @@ def _position_apply(
 ) -> Position:
     """Write a position's changed fields (and evidence) under every rule."""
     evidence_now = list(evidence) if evidence is not None else list(position.evidence.all())
-    position_check(
-        topic=position.topic,
-        stance=position.stance,
-        valid_from=position.valid_from,
-        valid_to=position.valid_to,
-        country=position.country,
-        organization=position.organization,
-        status=position.status,
-        evidence=evidence_now,
-        exclude_id=position.pk,
-    )
+    _check_as_stored(position, evidence_now)
     position.full_clean(validate_constraints=False)
     previous = stored.status
     _review_check(position, previous=previous, by=by, stored=stored, rewritten=rewritten)
