@@ -1,6 +1,7 @@
 """The analysts' pages. One URL serves the full page or, for htmx, only the partial."""
 
 import datetime
+import functools
 
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
@@ -96,6 +97,38 @@ def ask(request, params_class):
     return form, valid
 
 
+def takes(*names: str):
+    """A detail page's parameters: any other (a misspelt ``?histroy=``) is a 400 naming it and
+    the ones the page takes, as on the question pages and the API, rather than a page that
+    silently ignores it."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            unknown = sorted({name.replace("\x00", "")[:100] for name in request.GET} - set(names))
+            if unknown:
+                return bad_request(
+                    request,
+                    f"Unknown parameter{'s' if len(unknown) > 1 else ''}: "
+                    f"{', '.join(unknown[:20])}. "
+                    + (
+                        f"This page takes: {', '.join(names)}."
+                        if names
+                        else "This page takes no parameters."
+                    ),
+                )
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def bad_request(request, message: str):
+    """A 400 page that says what was wrong with the address."""
+    return TemplateResponse(request, "dashboard/bad_request.html", {"message": message}, status=400)
+
+
 def download(request, result, filename: str):
     """`?format=json` or `?format=csv`: the API's answer for the same query, as a download."""
     fmt = exports.wanted_format(request)
@@ -128,6 +161,7 @@ def matrix(request):
 
 
 @require_GET
+@takes()
 @conditional_page
 @vary_on_headers("HX-Request")
 @cached_for_anonymous
@@ -281,6 +315,7 @@ def quote_downloads(request) -> dict[str, str]:
 
 
 @require_GET
+@takes("history")
 @conditional_page
 @cached_for_anonymous
 def country(request, code: str):
@@ -289,6 +324,12 @@ def country(request, code: str):
     # ?history=<topic> shows that topic's whole timeline; otherwise each topic shows its
     # newest positions and says how many earlier ones there are.
     history = next((t for t in topics if t.slug == request.GET.get("history")), None)
+    if "history" in request.GET and history is None:
+        return bad_request(
+            request,
+            f"history: give a topic ({', '.join(t.slug for t in topics)}), "
+            "to see its whole history.",
+        )
     positions = list(
         Position.objects.on_record()
         .filter(country=country)
@@ -339,6 +380,7 @@ def newest_quotes(quotes) -> tuple[list, bool]:
 
 
 @require_GET
+@takes()
 @conditional_page
 @cached_for_anonymous
 def person(request, slug: str):
@@ -393,6 +435,7 @@ def topic(request, slug: str):
 
 
 @require_GET
+@takes()
 @conditional_page
 @cached_for_anonymous
 def source(request, pk: int):
@@ -426,6 +469,7 @@ def source(request, pk: int):
 
 
 @require_GET
+@takes()
 @conditional_page
 @cached_for_anonymous
 def event(request, slug: str):

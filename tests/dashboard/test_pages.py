@@ -354,6 +354,45 @@ def test_an_unknown_parameter_is_a_form_error_naming_it(client, url):
 
 
 @pytest.mark.parametrize(
+    ("path", "takes"),
+    [
+        ("/countries/EE/", "This page takes: history."),
+        ("/people/{person}/", "This page takes no parameters."),
+        ("/sources/{source}/", "This page takes no parameters."),
+        ("/events/{event}/", "This page takes no parameters."),
+        ("/positions/{position}/evidence/", "This page takes no parameters."),
+    ],
+)
+def test_a_detail_page_names_an_unknown_parameter(client, path, takes):
+    from apps.positions.models import Position
+    from apps.statements.models import Event, Quote, Source
+
+    quote = Quote.objects.published().exclude(speaker=None).first()
+    path = path.format(
+        person=quote.speaker.slug,
+        source=Source.objects.first().pk,
+        event=Event.objects.first().slug,
+        position=Position.objects.published().first().pk,
+    )
+    assert get(client, path).status_code == 200
+
+    response = get(client, path + "?countr=EE&x=<b>")
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Unknown parameters: countr, x." in page and takes in page
+    assert "<b>" not in page
+
+
+def test_the_country_page_names_a_history_that_is_no_topic(client):
+    response = get(client, "/countries/EE/?history=nothing")
+
+    assert response.status_code == 400
+    assert "history: give a topic (membership, timeline, guarantees)" in response.content.decode()
+    assert get(client, "/countries/EE/?history=membership").status_code == 200
+
+
+@pytest.mark.parametrize(
     "url",
     [
         "/?as_of=2023-07-12&format=json",
