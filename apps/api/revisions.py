@@ -17,7 +17,7 @@ from apps.api.fields import StrictCharField
 from apps.api.serializers import RevisionSerializer
 from apps.api.views import ApiViewMixin
 from apps.core.models import TEXT_MAX, Revision, RevisionStatus
-from apps.core.revisions import revision_publish, revision_reject
+from apps.core.revisions import revision_changes_many, revision_publish, revision_reject
 from apps.core.validators import clean_text_validators
 
 
@@ -62,6 +62,7 @@ class RevisionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = RevisionSerializer
     permission_classes = [ReviewerPermission]
+    signed_in_only = True  # the schema: no anonymous access, 403 to who may not review
     filterset_class = RevisionFilter
     # The model, for the schema (the id is an integer); get_queryset narrows it per user.
     queryset = Revision.objects.none()
@@ -83,6 +84,17 @@ class RevisionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
             .select_related("content_type", "created_by", "reviewed_by")
             .order_by("-created_at", "-pk")
         )
+
+    def get_serializer(self, *args, **kwargs):
+        if kwargs.get("many") and args:
+            # A page of revisions: their changes in a few queries rather than a few each.
+            page = list(args[0])
+            kwargs["context"] = {
+                **self.get_serializer_context(),
+                "revision_changes": revision_changes_many(page),
+            }
+            return self.get_serializer_class()(page, *args[1:], **kwargs)
+        return super().get_serializer(*args, **kwargs)
 
     @extend_schema(request=None, responses={200: RevisionSerializer})
     @action(detail=True, methods=["post"])

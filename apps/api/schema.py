@@ -220,6 +220,8 @@ class ApiAutoSchema(AutoSchema):
 
     def get_auth(self):
         auths = super().get_auth()
+        if self._signed_in_only():
+            return [auth for auth in auths if auth != {}]
         if self.method in SAFE_METHODS and {} not in auths:
             auths.append({})
         return auths
@@ -308,8 +310,15 @@ class ApiAutoSchema(AutoSchema):
         )
         return parameters
 
+    def _signed_in_only(self) -> bool:
+        """Views closed to anonymous readers (the editors' revisions): every method needs a
+        token or a session, and answers 401 without one, 403 to who may not use it."""
+        return bool(getattr(self.view, "signed_in_only", False))
+
     def _statuses(self) -> set[str]:
         codes = {"400", "401", "406", "429"}
+        if self._signed_in_only():
+            codes.add("403")
         # An object's path, or an action on one (…/{id}/publish/): either may not exist.
         detail = "{" in self.path
         paged = isinstance(self._get_paginator(), PageNumberPagination) and self._is_list_view()

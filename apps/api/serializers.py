@@ -676,4 +676,7 @@ class RevisionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(RevisionChangeSerializer(many=True))
     def get_compared(self, revision):
-        return RevisionChangeSerializer(revision_changes(revision), many=True).data
+        # A list computes every revision's changes at once (see RevisionListSerializer).
+        computed = self.context.get("revision_changes", {})
+        changes = computed[revision.pk] if revision.pk in computed else revision_changes(revision)
+        return RevisionChangeSerializer(changes, many=True).data

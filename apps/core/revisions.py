@@ -188,24 +188,74 @@ def revision_reject(*, revision: Revision, by, note: str = "") -> Revision:
 
 def revision_changes(revision: Revision, target=None) -> list[Change]:
     """What the revision would change: each field's value now and proposed, for display."""
-    model = revision.content_type.model_class()
-    if model is None:
-        return []
-    if target is None:
-        target = model._default_manager.filter(pk=revision.object_id).first()
-    rows = []
-    for name, value in revision.changes.items():
-        field = model._meta.get_field(name)
-        label = str(getattr(field, "verbose_name", name))
-        if field.many_to_many:
-            now = sorted(getattr(target, name).values_list("pk", flat=True)) if target else []
-            rows.append(Change(name, label, now, value))
-        elif field.is_relation:
-            before = getattr(target, name, None) if target else None
-            related: Any = field.related_model
-            after = related._default_manager.filter(pk=value).first()
-            rows.append(Change(name, label, str(before or "—"), str(after or "—")))
-        else:
-            before = getattr(target, name, None) if target else None
-            rows.append(Change(name, label, before, value))
-    return rows
+    targets = None if target is None else {(revision.content_type_id, revision.object_id): target}
+    return revision_changes_many([revision], targets=targets)[revision.pk]
+
+
+def revision_changes_many(revisions, *, targets=None) -> dict[Any, list[Change]]:
+    """``revision_changes`` of each revision, by revision id, in a few queries whatever their
+    number: one per kind of object for the targets (with their many-to-many values), one per
+    related model for the proposed values."""
+    revisions = list(revisions)
+    targets = dict(targets or {})
+    wanted: dict[type[models.Model], dict[str, set]] = {}  # model -> kind of lookup -> ids
+    by_type: dict[int, list[Revision]] = {}
+    for revision in revisions:
+        by_type.setdefault(revision.content_type_id, []).append(revision)
+    for type_revisions in by_type.values():
+        model = type_revisions[0].content_type.model_class()
+        if model is None:
+            continue
+        many = {
+            name
+            for revision in type_revisions
+            for name in revision.changes
+            if model._meta.get_field(name).many_to_many
+        }
+        missing = {r.object_id for r in type_revisions} - {
+            pk for (ct, pk) in targets if ct == type_revisions[0].content_type_id
+        }
+        single = {
+            name
+            for revision in type_revisions
+            for name in revision.changes
+            if model._meta.get_field(name).is_relation
+            and not model._meta.get_field(name).many_to_many
+        }
+        if missing:
+            found = model._default_manager.filter(pk__in=missing)
+            for obj in found.select_related(*single).prefetch_related(*many):
+                targets[(type_revisions[0].content_type_id, obj.pk)] = obj
+        for revision in type_revisions:
+            for name, value in revision.changes.items():
+                field = model._meta.get_field(name)
+                if field.is_relation and not field.many_to_many and value is not None:
+                    related: Any = field.related_model
+                    wanted.setdefault(related, {}).setdefault("pk", set()).add(value)
+    related_objects = {
+        (model, obj.pk): obj
+        for model, lookups in wanted.items()
+        for obj in model._default_manager.filter(pk__in=lookups["pk"])
+    }
+    changes: dict[Any, list[Change]] = {}
+    for revision in revisions:
+        model = revision.content_type.model_class()
+        rows: list[Change] = []
+        changes[revision.pk] = rows
+        if model is None:
+            continue
+        target = targets.get((revision.content_type_id, revision.object_id))
+        for name, value in revision.changes.items():
+            field = model._meta.get_field(name)
+            label = str(getattr(field, "verbose_name", name))
+            if field.many_to_many:
+                now = sorted(obj.pk for obj in getattr(target, name).all()) if target else []
+                rows.append(Change(name, label, now, value))
+            elif field.is_relation:
+                before = getattr(target, name, None) if target else None
+                after = related_objects.get((field.related_model, value))
+                rows.append(Change(name, label, str(before or "—"), str(after or "—")))
+            else:
+                before = getattr(target, name, None) if target else None
+                rows.append(Change(name, label, before, value))
+    return changes

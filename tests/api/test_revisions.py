@@ -123,3 +123,37 @@ def test_the_schema_documents_the_202(anon, db):
 
     assert "202" in patch["responses"]
     assert "/api/v1/revisions/{id}/publish/" in schema["paths"]
+
+
+def test_reading_the_revisions_costs_the_same_queries_whatever_their_number(
+    editor_client, desk, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.core.revisions import revision_propose
+    from tests.core.test_query_budgets import QUERY_BUDGET
+
+    author = EditorFactory()
+
+    def propose(n):
+        for i in range(n):
+            revision_propose(target=desk["position"], changes={"summary": f"Draft {i}."}, by=author)
+
+    def count(path):
+        with CaptureQueriesContext(connection) as queries:
+            response = editor_client.get(path)
+        assert response.status_code == 200, response.content
+        return len(queries), response
+
+    propose(2)
+    count("/api/v1/revisions/")  # per-process memos (content types) warm, as in production
+    few_list, _ = count("/api/v1/revisions/?status=in_review")
+    few_detail, _ = count(f"/api/v1/revisions/{Revision.objects.first().pk}/")
+    propose(8)
+    more_list, listed = count("/api/v1/revisions/?status=in_review")
+    more_detail, _ = count(f"/api/v1/revisions/{Revision.objects.last().pk}/")
+
+    assert listed.json()["count"] == 10
+    assert (more_list, more_detail) == (few_list, few_detail)
+    assert max(more_list, more_detail) <= QUERY_BUDGET

@@ -72,7 +72,17 @@ def test_every_operation_documents_the_statuses_it_can_answer(schema):
 def test_reads_are_public_and_writes_need_credentials(schema):
     for path, method, operation in operations(schema):
         public = {} in operation["security"]
-        assert public == (method == "get"), (path, method)
+        editors_only = path.startswith("/api/v1/revisions/")
+        assert public == (method == "get" and not editors_only), (path, method)
+        if editors_only:
+            assert {"401", "403"} <= set(operation["responses"]), (path, method)
+
+
+def test_the_revisions_answer_anonymous_readers_as_the_schema_says(anon, db):
+    # The schema lists no anonymous access to the editors' revisions: a reader gets a 401.
+    response = anon.get("/api/v1/revisions/")
+
+    assert response.status_code == 401
 
 
 def test_reference_values_are_listed(schema):
