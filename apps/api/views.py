@@ -28,7 +28,7 @@ from apps.api.renderers import CSVRenderer, JSONRenderer, RenderedJSON
 from apps.core.caching import kept_answer
 from apps.core.params import QueryParams
 from apps.core.services import StillNeeded, VersionConflict
-from apps.core.versions import data_version
+from apps.core.versions import data_version, sees_drafts
 from apps.positions import questions
 from apps.positions.services import position_delete
 from apps.statements.questions import QuoteSearchParams, quote_search
@@ -137,11 +137,11 @@ class ReadViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
 
     def list(self, request, *args, **kwargs):
         build = super().list
-        return kept_for_anonymous(request, lambda: build(request, *args, **kwargs))
+        return kept_for_readers(request, lambda: build(request, *args, **kwargs))
 
     def retrieve(self, request, *args, **kwargs):
         build = super().retrieve
-        return kept_for_anonymous(request, lambda: build(request, *args, **kwargs))
+        return kept_for_readers(request, lambda: build(request, *args, **kwargs))
 
 
 class EditorialViewSet(
@@ -176,7 +176,7 @@ class EditorialViewSet(
                 response["ETag"] = version_etag(instance.version)
             return response
 
-        return kept_for_anonymous(request, build)
+        return kept_for_readers(request, build)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -343,7 +343,7 @@ class QuoteViewSet(EditorialViewSet):
             body = result.as_dict(request.build_absolute_uri())
             return Response(body, headers=link_header(body["next"], body["previous"]))
 
-        return kept_for_anonymous(request, build)
+        return kept_for_readers(request, build)
 
     def perform_destroy(self, instance):
         try:
@@ -430,12 +430,13 @@ def computed(request, name: str, parts, build):
     )
 
 
-def kept_for_anonymous(request, build):
-    """Answer an anonymous reader's list or detail from the cache (apps.core.caching) when
-    the data has not changed since it was built: the serialized data (or its rendered JSON)
-    with the headers the view set (the ETag, a list's Link to its other pages). Everyone else,
-    who may see drafts, is answered afresh."""
-    if request.user.is_authenticated:
+def kept_for_readers(request, build):
+    """Answer a reader's list or detail (anonymous or signed in: readers see only what is
+    published, and get the same answer) from the cache (apps.core.caching) when the data has
+    not changed since it was built: the serialized data (or its rendered JSON) with the
+    headers the view set (the ETag, a list's Link to its other pages). Those who may see
+    drafts are answered afresh."""
+    if sees_drafts(request.user):
         return build()
     form = kept_form(request)
 

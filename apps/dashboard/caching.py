@@ -1,5 +1,5 @@
 """The pages' adapters to apps.core.caching: a conditional GET (ETag, 304) and the page cache
-for anonymous readers, both keyed on exactly what the view renders by."""
+for readers, both keyed on exactly what the view renders by."""
 
 import functools
 
@@ -8,6 +8,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import condition
 
 from apps.core.caching import answer_key, kept_answer
+from apps.core.versions import sees_drafts
 
 
 def renders_by(request) -> tuple[str, str]:
@@ -62,13 +63,15 @@ def _answer(kept: tuple[bytes, str, str]) -> HttpResponse:
     return response
 
 
-def cached_for_anonymous(view):
-    """Keep a rendered page for anonymous readers (apps.core.caching), keyed like its ETag.
-    Signed-in readers, and any request with a cookie, are rendered every time."""
+def cached_for_readers(view):
+    """Keep a rendered page for readers (apps.core.caching), keyed like its ETag: anonymous
+    and signed-in readers alike, who see only what is published and get the same page (no
+    page shows who is signed in; a page that sets a cookie or carries a nonce is not kept).
+    Those who may see drafts (editors, administrators) are rendered every time."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.COOKIES or request.user.is_authenticated:
+        if sees_drafts(request.user):
             return view(request, *args, **kwargs)
         return kept_answer(
             request,

@@ -17,7 +17,7 @@ from apps.actors.models import Country, Person
 from apps.core.dates import day_before
 from apps.core.params import Cursor, drop_blank
 from apps.dashboard import exports
-from apps.dashboard.caching import cached_for_anonymous, conditional_page
+from apps.dashboard.caching import cached_for_readers, conditional_page
 from apps.dashboard.maps import stance_map
 from apps.positions import questions
 from apps.positions.models import Position, Topic
@@ -140,7 +140,7 @@ def download(request, result, filename: str):
 @require_GET
 @conditional_page
 @vary_on_headers("HX-Request")
-@cached_for_anonymous
+@cached_for_readers
 def matrix(request):
     if moved := legacy_redirect(request):
         return moved
@@ -164,7 +164,7 @@ def matrix(request):
 @takes()
 @conditional_page
 @vary_on_headers("HX-Request")
-@cached_for_anonymous
+@cached_for_readers
 def position_evidence(request, pk: int):
     position = get_object_or_404(
         Position.objects.published().with_stance().prefetch_related(published_evidence()), pk=pk
@@ -176,7 +176,7 @@ def position_evidence(request, pk: int):
 @require_GET
 @conditional_page
 @vary_on_headers("HX-Request")
-@cached_for_anonymous
+@cached_for_readers
 def compare(request):
     form, valid = ask(request, CompareParams)
     context = {"form": form, "columns": [], "topics": []}
@@ -191,7 +191,7 @@ def compare(request):
 @require_GET
 @conditional_page
 @vary_on_headers("HX-Request")
-@cached_for_anonymous
+@cached_for_readers
 def changes(request):
     form, valid = ask(request, ChangesParams)
     context = {"form": form, "changes": []}
@@ -206,7 +206,7 @@ def changes(request):
 @require_GET
 @conditional_page
 @vary_on_headers("HX-Request")
-@cached_for_anonymous
+@cached_for_readers
 def quotes(request):
     """The quote search (apps.statements.questions): the API's parameters; its downloads are
     the API's answer for the same query."""
@@ -317,7 +317,7 @@ def quote_downloads(request) -> dict[str, str]:
 @require_GET
 @takes("history")
 @conditional_page
-@cached_for_anonymous
+@cached_for_readers
 def country(request, code: str):
     country = get_object_or_404(Country.objects.prefetch_related("blocs"), code=code.upper())
     topics = list(Topic.objects.all())
@@ -382,7 +382,7 @@ def newest_quotes(quotes) -> tuple[list, bool]:
 @require_GET
 @takes()
 @conditional_page
-@cached_for_anonymous
+@cached_for_readers
 def person(request, slug: str):
     person = get_object_or_404(
         Person.objects.visible_to(request.user).select_related("country"), slug=slug
@@ -404,7 +404,7 @@ def person(request, slug: str):
 @require_GET
 @conditional_page
 @vary_on_headers("HX-Request")
-@cached_for_anonymous
+@cached_for_readers
 def topic(request, slug: str):
     topic = get_object_or_404(Topic.objects.prefetch_related("stances"), slug=slug)
     form, valid = ask(request, AsOfParams)
@@ -437,7 +437,7 @@ def topic(request, slug: str):
 @require_GET
 @takes()
 @conditional_page
-@cached_for_anonymous
+@cached_for_readers
 def source(request, pk: int):
     source = get_object_or_404(
         Source.objects.visible_to(request.user).select_related("publisher", "author"), pk=pk
@@ -471,7 +471,7 @@ def source(request, pk: int):
 @require_GET
 @takes()
 @conditional_page
-@cached_for_anonymous
+@cached_for_readers
 def event(request, slug: str):
     event = get_object_or_404(Event.objects.visible_to(request.user), slug=slug)
     quotes_, more_quotes = newest_quotes(

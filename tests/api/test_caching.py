@@ -196,3 +196,29 @@ def test_a_kept_answer_is_never_given_for_another_page(anon, desk):
     assert 'rel="next"' in first["Link"] and 'rel="prev"' not in first["Link"]
     assert 'rel="prev"' in second["Link"] and 'rel="next"' not in second["Link"]
     assert first.content != second.content
+
+
+def test_a_signed_in_reader_shares_the_readers_kept_lists(anon, reader_client, desk):
+    # A token reader sees only what is published: answered from the answer kept for anyone
+    # (no quote read), and with the same body.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    kept = anon.get("/api/v1/quotes/")
+    with CaptureQueriesContext(connection) as queries:
+        again = reader_client.get("/api/v1/quotes/")
+
+    assert again.status_code == kept.status_code == 200
+    assert again.json() == kept.json()
+    assert 'FROM "statements_quote"' not in " ".join(q["sql"] for q in queries.captured_queries)
+
+
+def test_an_editor_s_list_is_made_afresh(anon, editor_client, desk):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    anon.get("/api/v1/quotes/")
+    with CaptureQueriesContext(connection) as queries:
+        editor_client.get("/api/v1/quotes/")
+
+    assert 'FROM "statements_quote"' in " ".join(q["sql"] for q in queries.captured_queries)

@@ -113,3 +113,34 @@ def test_the_data_version_is_read_once_per_request(db, django_assert_num_queries
         second = caching.answer_key(request, "json")
 
     assert first != second
+
+
+def test_a_signed_in_reader_is_answered_from_the_readers_cache(client, seeded):
+    # Readers see only what is published: a signed-in one gets the page an anonymous reader
+    # got, from the cache, with no query but the data version and the session's user.
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    reader = get_user_model().objects.create_user("synthetic-reader", password="x")
+    anonymous_page = client.get("/compare/?countries=US,DE")
+    client.force_login(reader)
+    with CaptureQueriesContext(connection) as queries:
+        signed_in_page = client.get("/compare/?countries=US,DE")
+
+    assert anonymous_page.status_code == signed_in_page.status_code == 200
+    assert signed_in_page.content == anonymous_page.content
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    assert 'FROM "positions_position"' not in sql and 'FROM "actors_country"' not in sql
+
+
+def test_an_editor_is_never_answered_from_the_readers_cache(client, seeded, editor):
+    assert client.get("/compare/?countries=US,DE").status_code == 200
+    client.force_login(editor)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/compare/?countries=US,DE")
+
+    assert 'FROM "actors_country"' in " ".join(q["sql"] for q in queries.captured_queries)
