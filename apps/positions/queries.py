@@ -6,11 +6,12 @@ Each is shaped as a fixed number of SQL queries, whatever the number of rows.
 import dataclasses
 import datetime
 
-from django.db.models import Count, Prefetch, Q, prefetch_related_objects
+from django.db.models import Count, OuterRef, Prefetch, Subquery, prefetch_related_objects
+from django.db.models.functions import Coalesce
 
 from apps.actors.models import Country, Organization
 from apps.core.models import Status
-from apps.positions.models import Position, Topic
+from apps.positions.models import Conditionality, Confidence, Position, Stance, Topic
 from apps.statements.models import Quote
 
 
@@ -34,7 +35,7 @@ class Holder:
 @dataclasses.dataclass
 class MatrixRow:
     holder: Holder
-    cells: dict  # topic slug -> Position or None
+    cells: dict  # topic slug -> MatrixCell (or, elsewhere, a Position) or None
 
 
 def published_evidence():
@@ -46,35 +47,48 @@ def published_evidence():
     )
 
 
-# Columns a matrix cell never shows: not fetched (nor their timestamps parsed), a thousand
-# cells at a time. Anything that needs one of them must not read it from a matrix cell.
-MATRIX_UNUSED = [
-    "created_at",
-    "updated_at",
-    "summary",
-    "conditionality_note",
-    "correction_note",
-    "stance__created_at",
-    "stance__updated_at",
-    "topic__created_at",
-    "topic__updated_at",
-    "topic__description",
-    "country__created_at",
-    "country__updated_at",
-    "organization__created_at",
-    "organization__updated_at",
-]
+@dataclasses.dataclass(slots=True)
+class MatrixCell:
+    """What a matrix cell shows of the position in force: read as plain values, a thousand
+    at a time, with the topic and stance the matrix already holds (no model per cell)."""
+
+    pk: int
+    topic: Topic
+    stance: Stance
+    conditionality: str
+    confidence: str
+    valid_from: datetime.date
+    evidence_count: int
+
+    def get_conditionality_display(self) -> str:
+        return str(Conditionality(self.conditionality).label)
+
+    def get_confidence_display(self) -> str:
+        return str(Confidence(self.confidence).label)
+
+
+def published_evidence_count():
+    """The number of a position's published evidence quotes, as a correlated subquery: one
+    index probe per position, rather than a join grouped over every fetched column."""
+    links = (
+        Position.evidence.through.objects.filter(
+            position_id=OuterRef("pk"), quote__status=Status.PUBLISHED
+        )
+        .order_by()
+        .values("position_id")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(links), 0)
 
 
 def matrix_positions(as_of: datetime.date, topics, *, country_codes=None, bloc=None):
-    """Return published positions in force on as_of, with stance and evidence count."""
+    """Return published positions in force on as_of, with their evidence count."""
     positions = (
         Position.objects.published()
         .in_force(as_of)
         .filter(topic__in=topics)
-        .with_stance()
-        .defer(*MATRIX_UNUSED)
-        .annotate(evidence_count=Count("evidence", filter=Q(evidence__status=Status.PUBLISHED)))
+        .annotate(evidence_count=published_evidence_count())
     )
     if country_codes:
         positions = positions.filter(country__code__in=country_codes)
@@ -92,12 +106,17 @@ def build_matrix(
     nato_only: bool = False,
     include_organizations: bool = True,
 ) -> tuple[list, list[MatrixRow]]:
-    """Return (topics, rows): one row per country (and per organization holding a position).
+    """Return (topics, rows): one row per country (and per organization holding a position),
+    each cell a MatrixCell or None.
 
     Countries without any position still get a row (their cells are empty), so the absence
-    of a public position is visible. Three queries: topics, countries, positions.
+    of a public position is visible. Five small queries: topics, their stances, countries,
+    the positions (plain values), and the organizations among their holders.
     """
     topics = list(topics if topics is not None else Topic.objects.all())
+    prefetch_related_objects(topics, "stances")  # nothing again if the caller prefetched
+    stances = {stance.pk: stance for topic in topics for stance in topic.stances.all()}
+    by_topic = {topic.pk: topic for topic in topics}
     countries = Country.objects.all()
     if country_codes:
         countries = countries.filter(code__in=country_codes)
@@ -105,21 +124,42 @@ def build_matrix(
         countries = countries.filter(blocs=bloc)
     if nato_only:
         countries = countries.nato_members(on=as_of)
+    holders = {
+        ("country", country.pk): Holder("country", country.code, country.name, country.nato_joined)
+        for country in countries.order_by("name")
+    }
     positions = list(
-        matrix_positions(as_of, topics, country_codes=country_codes, bloc=bloc).order_by()
+        matrix_positions(as_of, topics, country_codes=country_codes, bloc=bloc)
+        .order_by()
+        .values_list(
+            "pk",
+            "country_id",
+            "organization_id",
+            "topic_id",
+            "stance_id",
+            "conditionality",
+            "confidence",
+            "valid_from",
+            "evidence_count",
+        )
     )
-    by_holder: dict[Holder, dict] = {}
-    for position in positions:
-        by_holder.setdefault(Holder.of(position), {})[position.topic.slug] = position
-    rows = []
-    organizations = sorted({h for h in by_holder if h.type == "organization"}, key=lambda h: h.name)
     if include_organizations and not country_codes and bloc is None:
-        for holder in organizations:
-            rows.append(_row(holder, by_holder, topics))
-    for country in countries.order_by("name"):
-        holder = Holder("country", country.code, country.name, country.nato_joined)
-        rows.append(_row(holder, by_holder, topics))
-    return topics, rows
+        held = {organization for _, _, organization, *_ in positions if organization}
+        for organization in Organization.objects.filter(pk__in=held).order_by("name"):
+            holders[("organization", organization.pk)] = Holder(
+                "organization", organization.slug, organization.name
+            )
+    cells: dict[Holder, dict] = {}
+    for pk, country, organization, topic, stance, conditionality, confidence, day, n in positions:
+        holder = holders.get(("country", country) if country else ("organization", organization))
+        if holder is None:
+            continue  # a country left out by the filters, or an organization not shown
+        cells.setdefault(holder, {})[by_topic[topic].slug] = MatrixCell(
+            pk, by_topic[topic], stances[stance], conditionality, confidence, day, n
+        )
+    organizations = [h for h in holders.values() if h.type == "organization"]
+    countries_ = [h for h in holders.values() if h.type == "country"]
+    return topics, [_row(holder, cells, topics) for holder in organizations + countries_]
 
 
 def _row(holder, by_holder, topics) -> MatrixRow:

@@ -46,3 +46,14 @@ document.addEventListener("htmx:afterSettle", (event) => {
   const announcer = document.getElementById("announcer");
   if (summary && announcer) announcer.textContent = summary.textContent.replace(/\s+/g, " ").trim();
 });
+
+// A matrix cell opens its evidence in place (one listener for a thousand cells, rather than
+// htmx attributes on each); a modified click or no JavaScript follows the link to the page.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest(".matrix td a");
+  const panel = document.getElementById("evidence-panel");
+  if (!link || !panel || !window.htmx) return;
+  if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+  event.preventDefault();
+  window.htmx.ajax("GET", link.href, { target: panel, source: link });
+});

@@ -49,11 +49,12 @@ def test_the_whole_history_of_one_topic(client, long_history):
     assert "Back to every topic" in page
 
 
-def test_an_unknown_history_topic_shows_every_topic(client, long_history):
-    page = client.get("/countries/EE/?history=nothing").content.decode()
+def test_an_unknown_history_topic_is_a_400_naming_the_topics(client, long_history):
+    # A bad value is named, as every other bad parameter is, rather than silently ignored.
+    response = client.get("/countries/EE/?history=nothing")
 
-    assert "The only one on guarantees." in page
-    assert "Back to every topic" not in page
+    assert response.status_code == 400
+    assert "history: give a topic (membership, guarantees)" in response.content.decode()
 
 
 def test_officials_are_listed_up_to_a_limit_with_the_rest_counted(client, long_history):

@@ -32,7 +32,7 @@ def test_before_the_report_no_position_is_on_record(client):
 
     assert "As of" in page and "1 May 2023" in page
     # Ukraine's September 2022 call is the only position in force then.
-    assert page.count('class="cell s-p2"') == 2
+    assert page.count('<td class="s-p2">') == 2
     assert "s-m1" not in page
 
 
