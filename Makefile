@@ -25,7 +25,7 @@ help:
 	@echo "make check-deploy      Django's deployment checks (check --deploy) with production settings"
 	@echo "make lock              regenerate requirements.lock from pyproject.toml"
 	@echo "make stop-db           stop the embedded PostgreSQL server"
-	@echo "make bench             load test on synthetic xl data, side by side with Datasette (var/bench/latest.json)"
+	@echo "make bench             load test on synthetic xl data, warm and cold, beside Datasette (var/bench/latest.json)"
 	@echo "make lighthouse        Lighthouse performance and accessibility of the main pages (var/lighthouse/)"
 	@echo "make backup            pg_dump (custom format) into var/backups/"
 	@echo "make restore FILE=…    restore a backup made by make backup"
@@ -147,7 +147,8 @@ restore: install
 # --- benchmark (never in CI) -----------------------------------------------------------
 
 # Synthetic data (default xl) in its own database, filled once; gunicorn with production
-# settings and Datasette on the same data, driven by wrk. BENCH_ARGS="--scale small" to try.
+# settings and Datasette on the same data, driven by wrk: warm and cold, a search spread and
+# readers with editors. BENCH_ARGS="--scale small" to try, "--only cold,search" for parts.
 bench: install
 	@command -v wrk >/dev/null 2>&1 || { apt-get update && apt-get install -y wrk; }
 	$(PY) bin/bench.py $(BENCH_ARGS)
