@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.cache import cache_config
 from config.database import database_config
 from config.routers import replica_database
 from config.security import transport_settings
@@ -154,6 +155,11 @@ if _REPLICA:
         "config.routers.ReplicaReadsMiddleware",
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# CACHE_URL (or REDIS_URL): redis://… or rediss://… shares one Redis or Valkey server among
+# every web process and container (kept answers, the API's rate-limit counts); unset or
+# locmem://, each process keeps its own in memory (config/cache.py).
+CACHES = cache_config(base_dir=BASE_DIR)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
