@@ -362,7 +362,12 @@ class CompareEntrySerializer(serializers.Serializer):
     country = CountryRefSerializer()
     topic = serializers.CharField(help_text="The topic's slug.")
     current = CompareCellSerializer(allow_null=True, help_text="The position in force, or null.")
-    history = CompareStepSerializer(many=True, help_text="Its positions up to as_of, oldest first.")
+    history = CompareStepSerializer(
+        many=True,
+        help_text="Its newest positions up to as_of (at most six), oldest first; "
+        "`positions/?country=&topic=` lists them all.",
+    )
+    earlier = serializers.IntegerField(help_text="How many positions came before those.")
 
 
 class ComparisonSerializer(serializers.Serializer):

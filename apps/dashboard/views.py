@@ -179,12 +179,16 @@ def position_evidence(request, pk: int):
 @cached_for_readers
 def compare(request):
     form, valid = ask(request, CompareParams)
-    context = {"form": form, "columns": [], "topics": []}
+    context = {"form": form, "columns": [], "topics": [], "rows": []}
     if valid and form.cleaned_data["countries"]:
-        result = questions.compare(form.cleaned_data)
+        # The page opens a cell's quotes on demand; a download carries them.
+        wanted = exports.wanted_format(request) is not None
+        result = questions.compare(form.cleaned_data, evidence=wanted)
         if fetched := download(request, result, f"compare-{result.as_of}"):
             return fetched
-        context.update(columns=result.columns, topics=result.topics, as_of=result.as_of)
+        context.update(
+            columns=result.columns, topics=result.topics, rows=result.by_topic(), as_of=result.as_of
+        )
     return render(request, "dashboard/compare.html", "compare-results", context, _status_for(form))
 
 

@@ -14,7 +14,8 @@ import dataclasses
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, prefetch_related_objects
+from django.db.models import Count, F, Window, prefetch_related_objects
+from django.db.models.functions import RowNumber
 
 from apps.actors.models import Bloc, Country
 from apps.codebook.models import Topic
@@ -197,11 +198,17 @@ class CompareParams(QueryParams):
         return self.cleaned_data.get("as_of") or today()
 
 
+# A comparison shows each topic's newest positions up to the day; the earlier ones are
+# counted, and a click away on the country page's history.
+COMPARE_HISTORY = 6
+
+
 @dataclasses.dataclass
 class CompareEntry:
     topic: Topic
     current: Position | None
-    history: list[Position]
+    history: list[Position]  # the newest COMPARE_HISTORY up to as_of, oldest first
+    earlier: int = 0  # how many positions before those
 
 
 @dataclasses.dataclass
@@ -215,6 +222,13 @@ class Comparison:
     as_of: datetime.date
     topics: list
     columns: list[CompareColumn]
+
+    def by_topic(self) -> list[tuple[Topic, list[CompareEntry]]]:
+        """The page's rows: each topic with its entry in every column."""
+        return [
+            (topic, [column.topics[index] for column in self.columns])
+            for index, topic in enumerate(self.topics)
+        ]
 
     def as_dict(self) -> dict:
         entries = []
@@ -239,6 +253,7 @@ class Comparison:
                             }
                             for p in entry.history
                         ],
+                        "earlier": entry.earlier,
                     }
                 )
         return {
@@ -248,34 +263,78 @@ class Comparison:
         }
 
 
-def compare(params: dict) -> Comparison:
-    """Two to four countries side by side on params["as_of"]: each topic's stance in force and
-    how it evolved up to that day, with the published evidence of the stance in force. Three
-    queries: topics, positions (with their evidence counts), evidence."""
+def compare(params: dict, *, evidence: bool = True) -> Comparison:
+    """Two to four countries side by side on params["as_of"]: each topic's stance in force,
+    its newest positions up to that day (the earlier ones counted), and the published
+    evidence of the stance in force (or, with ``evidence=False``, only its count: a page
+    loads the quotes when they are opened). Four queries: topics, stances, positions,
+    evidence."""
     as_of, countries = params["as_of"], params.get("countries") or []
-    topics = list(Topic.objects.all())
+    topics = list(Topic.objects.prefetch_related("stances"))
+    stances = {stance.pk: stance for topic in topics for stance in topic.stances.all()}
     positions = list(
         Position.objects.published()
         .filter(country__in=countries, valid_from__lte=as_of)
-        .with_stance()
-        .annotate(evidence_count=Count("evidence", filter=Q(evidence__status=Status.PUBLISHED)))
+        .only(*COMPARE_FIELDS)
+        .annotate(
+            newness=Window(
+                RowNumber(),
+                partition_by=[F("country_id"), F("topic_id")],
+                order_by=F("valid_from").desc(),
+            ),
+            on_topic=Window(Count("pk"), partition_by=[F("country_id"), F("topic_id")]),
+        )
+        .filter(newness__lte=COMPARE_HISTORY)
         .order_by("valid_from")
     )
+    histories: dict[tuple[int, int], list[Position]] = {}
+    for position in positions:
+        position.stance = stances[position.stance_id]
+        histories.setdefault((position.country_id, position.topic_id), []).append(position)
     columns = []
     for country in countries:
         entries = []
         for topic in topics:
-            history = [
-                p for p in positions if p.country_id == country.pk and p.topic_id == topic.pk
-            ]
-            current = next((p for p in reversed(history) if p.in_force_on(as_of)), None)
-            entries.append(CompareEntry(topic, current, history))
+            history = histories.get((country.pk, topic.pk), [])
+            for position in history:
+                position.country, position.topic = country, topic
+            current = history[-1] if history and history[-1].in_force_on(as_of) else None
+            earlier = history[0].on_topic - len(history) if history else 0
+            entries.append(CompareEntry(topic, current, history, earlier))
         columns.append(CompareColumn(country, entries))
     # Only the stance in force shows its quotes: fetch those alone (one query).
-    prefetch_related_objects(
-        [e.current for c in columns for e in c.topics if e.current], published_evidence()
-    )
+    current = [e.current for c in columns for e in c.topics if e.current]
+    if evidence:
+        prefetch_related_objects(current, published_evidence())
+        for position in current:
+            position.evidence_count = len(position.published_evidence)
+    else:
+        counts = dict(
+            Position.evidence.through.objects.filter(
+                position__in=current, quote__status=Status.PUBLISHED
+            )
+            .values("position_id")
+            .annotate(n=Count("*"))
+            .values_list("position_id", "n")
+        )
+        for position in current:
+            position.evidence_count = counts.get(position.pk, 0)
     return Comparison(as_of, topics, columns)
+
+
+# What a comparison shows of a position.
+COMPARE_FIELDS = [
+    "id",
+    "country_id",
+    "topic_id",
+    "stance_id",
+    "conditionality",
+    "conditionality_note",
+    "confidence",
+    "valid_from",
+    "valid_to",
+    "status",
+]
 
 
 # --- the changes ---------------------------------------------------------------------------

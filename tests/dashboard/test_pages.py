@@ -94,7 +94,47 @@ def test_compare_puts_countries_side_by_side_with_quotes(client):
 
     results = page[page.index('id="compare-results"') :]
     assert results.index("United States") < results.index("Germany") < results.index("Poland")
-    assert "From what I hear, the U.S. is objecting" in page
+    # Each cell counts its quotes and opens them on demand (the link works without JavaScript).
+    opener = re.search(r'<details class="compare-quotes" hx-get="([^"]+)"', page)
+    assert opener and "behind it</summary>" in page
+    quotes = get(client, opener.group(1), HTTP_HX_REQUEST="true").content.decode()
+    assert 'class="quotes-in-evidence"' in quotes
+    assert any(
+        words in get(client, url).content.decode()
+        for words in ["From what I hear, the U.S. is objecting"]
+        for url in re.findall(r'<a href="(/positions/\d+/evidence/)">Read the quotes', page)
+    )
+
+
+def test_compare_shows_the_newest_moves_and_counts_the_earlier_ones(client):
+    import datetime
+
+    from apps.actors.models import Country
+    from apps.positions.models import Topic
+    from apps.positions.questions import COMPARE_HISTORY
+    from tests.factories import make_position
+
+    country = Country.objects.get(code="EE")
+    for step in range(COMPARE_HISTORY + 3):
+        make_position(
+            country=country,
+            topic=Topic.objects.get(slug="timeline"),
+            value=1 if step % 2 else -1,
+            valid_from=datetime.date(2000, 1, 1) + datetime.timedelta(days=40 * step),
+        )
+    from apps.positions.models import Position
+
+    total = Position.objects.published().filter(country=country, topic__slug="timeline").count()
+    page = get(client, "/compare/?countries=EE,US").content.decode()
+
+    assert f"{total - COMPARE_HISTORY} earlier positions" in page
+    assert "?history=timeline#t-timeline" in page
+    data = get(client, "/api/v1/compare/?countries=EE,US").json()
+    entry = next(
+        e for e in data["entries"] if e["country"]["code"] == "EE" and e["topic"] == "timeline"
+    )
+    assert len(entry["history"]) == COMPARE_HISTORY
+    assert entry["earlier"] == total - COMPARE_HISTORY
 
 
 @pytest.mark.parametrize(

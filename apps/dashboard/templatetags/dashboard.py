@@ -1,6 +1,7 @@
 """Template helpers for the analysts' pages."""
 
 from django import template
+from django.utils.dates import MONTHS_3
 from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
@@ -84,7 +85,9 @@ def _cell(position, evidence_prefix: str) -> str:
     meta += f" · {count} quote{'' if count == 1 else 's'}"
     conditional = ""
     if position.conditionality != "none":
-        conditional = f'<i class="conditional">◇ {escape(position.get_conditionality_display())}</i>'
+        conditional = (
+            f'<i class="conditional">◇ {escape(position.get_conditionality_display())}</i>'
+        )
     return (
         f'<td class="{stance_class(value)}"><a href="{evidence_prefix}{position.pk}/evidence/">'
         f"<b>{signed(value)}</b> "
@@ -119,3 +122,78 @@ def matrix_rows(rows, topics) -> str:
 
 
 EMPTY_CELL = '<td class="s-none">No public position</td>'
+
+
+def short_date(day) -> str:
+    """ "7 Mar 2024", as the date filter's "j M Y" writes it, for the cells written here (the
+    filter's general formatter costs more than the rest of a cell)."""
+    return f"{day.day} {MONTHS_3[day.month].title()} {day.year}"
+
+
+def _stance(stance, definition: bool = True) -> str:
+    title = f' title="{escape(stance.definition)}"' if definition else ""
+    return (
+        f'<span class="stance {stance_class(stance.value)}"{title}><span class="stance-value">'
+        f"{signed(stance.value)}</span> {escape(stance.label)}</span>"
+    )
+
+
+def _compare_cell(entry, topic, urls) -> str:
+    parts = []
+    current = entry.current
+    if current is not None:
+        parts.append(
+            f'<p>{_stance(current.stance)} <span class="muted">since '
+            f"{short_date(current.valid_from)} · {escape(current.get_confidence_display())}"
+            + (
+                f" · ◇ {escape(current.get_conditionality_display())}"
+                if current.conditionality != "none"
+                else ""
+            )
+            + "</span></p>"
+        )
+    else:
+        parts.append('<p class="muted">No public position</p>')
+    if len(entry.history) > 1 or entry.earlier:
+        steps = "".join(
+            f"<li>{_stance(past.stance, definition=False)} from {short_date(past.valid_from)}</li>"
+            for past in entry.history
+        )
+        parts.append(f'<ol class="history" aria-label="How it evolved">{steps}</ol>')
+        if entry.earlier:
+            code = escape(entry.history[0].country.code)
+            slug = escape(topic.slug)
+            parts.append(
+                f'<p class="muted"><a href="{urls["country"]}{code}/?history={slug}#t-{slug}">'
+                f"{entry.earlier} earlier position{'' if entry.earlier == 1 else 's'}</a></p>"
+            )
+    if current is not None and current.evidence_count:
+        n = current.evidence_count
+        url = f"{urls['evidence']}{current.pk}/evidence/"
+        parts.append(
+            f'<details class="compare-quotes" hx-get="{url}" hx-trigger="toggle once" '
+            'hx-target="find .evidence-here" hx-select="#evidence .quotes-in-evidence">'
+            f"<summary>{n} quote{'' if n == 1 else 's'} behind it</summary>"
+            f'<div class="evidence-here"><a href="{url}">Read the quotes</a></div></details>'
+        )
+    return f'<td class="compare-cell">{"".join(parts)}</td>'
+
+
+@register.simple_tag
+def compare_rows(rows) -> str:
+    """The comparison's body rows: each topic, then its cell in every column."""
+    from django.urls import reverse
+
+    urls = {
+        "country": reverse("dashboard:country", args=["XX"])[: -len("XX/")],
+        "evidence": reverse("dashboard:position-evidence", args=[0])[: -len("0/evidence/")],
+        "topic": reverse("dashboard:topic", args=["x"])[: -len("x/")],
+    }
+    out = []
+    for topic, entries in rows:
+        cells = "".join(_compare_cell(entry, topic, urls) for entry in entries)
+        out.append(
+            f'<tr><th scope="row"><a href="{urls["topic"]}{escape(topic.slug)}/">'
+            f"{escape(topic.name)}</a></th>{cells}</tr>"
+        )
+    return mark_safe("\n".join(out))
