@@ -2,10 +2,11 @@
 optimistic version check, and the refusals the interfaces translate (412, 409)."""
 
 import contextlib
+import threading
 from collections.abc import Collection
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 
 @contextlib.contextmanager
@@ -100,3 +101,37 @@ def review_errors(*, previous: str | None, new: str, note: str, field: str = "st
         if previous == Status.PUBLISHED:
             return {field: "A published item is corrected or retracted, never unpublished."}
     return {}
+
+
+_keys_checked_now = threading.local()
+
+
+@contextlib.contextmanager
+def foreign_keys_checked_now():
+    """Check foreign keys at the end of each statement inside, not at commit.
+
+    PostgreSQL queues a deferred check per row written, and each later statement of the
+    transaction gets slower with the queue: a file's tens of thousands of rows would take
+    minutes. The keys are the same; only when they are checked changes. All of the schema's
+    foreign keys are deferred initially (Django's), so they are deferred again after.
+    Inside another (an import storing sources, quotes and positions) it changes nothing.
+    """
+    if getattr(_keys_checked_now, "active", False):
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE contype = 'f' AND condeferred "
+            "AND connamespace = current_schema()::regnamespace"
+        )
+        names = ", ".join(connection.ops.quote_name(name) for (name,) in cursor.fetchall())
+        if not names:
+            yield
+            return
+        cursor.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
+        _keys_checked_now.active = True  # this thread's connection
+        try:
+            yield
+        finally:
+            _keys_checked_now.active = False
+            cursor.execute(f"SET CONSTRAINTS {names} DEFERRED")

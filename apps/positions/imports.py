@@ -16,7 +16,8 @@ position_valid_from (defaults to said_on), position_valid_to, position_confidenc
 position_conditionality, position_summary, position_status.
 (* required)
 
-Both doors (the admin upload and ``manage.py import_statements --as USERNAME``) read a file
+Both doors (the admin upload, which imports in the background and shows its progress on a
+run page, see import_runs.py, and ``manage.py import_statements --as USERNAME``) read a file
 with read_file and import it with statements_import, as a named editor: the same limits
 (5 MB, 128 KB a field, flat JSON objects), the same refusals, all or nothing. Imported rows
 go to review: under the four-eyes rule nobody publishes what they bring in themselves, so a
@@ -24,8 +25,11 @@ row marked published is refused. A row repeating a stored quote (same source, sp
 label, date and words) or an earlier row of the file is refused too.
 
 Speed: the countries, people, organizations, events, topics, stances, roles and sources a
-file names are looked up once per file, duplicates in one query, and the quotes, checked
-one by one by the statements service's rules, are stored in a few statements.
+file names are looked up once per file, duplicates in one query; the quotes, and the
+positions that go to review (drafts and positions in review wait outside the published
+history), are checked one by one by their services' rules in Python and stored in a few
+statements. Only a position published by an import (where four eyes are off) is recorded
+row by row, fitted into its holder's published history.
 """
 
 import csv
@@ -33,6 +37,7 @@ import dataclasses
 import datetime
 import io
 import json
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -40,8 +45,14 @@ from django.db import transaction
 
 from apps.actors.models import Country, Organization, Person, Role
 from apps.core.models import Status
-from apps.positions.models import Stance, Topic
-from apps.positions.services import position_record
+from apps.core.services import foreign_keys_checked_now
+from apps.core.validators import one_today
+from apps.positions.models import Position, Stance, Topic
+from apps.positions.services import (
+    position_check_new,
+    position_record,
+    position_record_many,
+)
 from apps.statements.models import Event, Quote, Source
 from apps.statements.services import (
     quote_check_new,
@@ -334,8 +345,20 @@ def _topics(row, lookups, column="topics"):
     return [lookups.topics[slug] for slug in dict.fromkeys(slugs)]
 
 
-def _check_row(row, by, result, lookups, seen, stored):
-    """Check one row's quote by the service's rules; return it unsaved with its topics."""
+@dataclasses.dataclass
+class _Row:
+    """One checked row: its quote (unsaved, with its topics), and the position it codes if
+    any: checked and unsaved when it goes to review, or its fields when it is published
+    (only where nobody reviews), recorded row by row into the published history."""
+
+    number: int
+    quote: tuple
+    position: Position | None = None
+    published: dict | None = None
+
+
+def _check_row(number, row, by, result, lookups, seen, stored) -> _Row:
+    """Check one row's quote, and its position if any, by the services' rules."""
     source = _source(row, by, result, lookups)
     speaker = lookups.get("people", "speaker", row, "person")
     role = None
@@ -387,11 +410,19 @@ def _check_row(row, by, result, lookups, seen, stored):
     except ValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
         raise RowError(QUOTE_FIELDS.get(field, field), " ".join(messages)) from None
-    return checked, key, position
+    checked_row = _Row(number, checked)
+    if position is not None:
+        position["valid_from"] = position["valid_from"] or said_on
+        if position["status"] == Status.PUBLISHED:
+            checked_row.published = position
+        else:
+            checked_row.position = _check_position(position, by)
+    seen[key] = number
+    return checked_row
 
 
 def _position_fields(row, lookups) -> dict:
-    """A row's position, its columns read (the service checks the rules when recording)."""
+    """A row's position, its columns read (the position services check the rules)."""
     topic = lookups.get("topics", "position_topic", row, "topic")
     try:
         stance = lookups.stances[(topic.pk, int(row.get("position_stance", "")))]
@@ -412,30 +443,41 @@ def _position_fields(row, lookups) -> dict:
     }
 
 
-def _import_position(fields, quote, by):
+def _position_error(error: ValidationError) -> RowError:
+    field, messages = next(iter(error.message_dict.items()))
+    return RowError(POSITION_FIELDS.get(field, field), " ".join(messages))
+
+
+def _check_position(fields, by) -> Position:
     try:
-        position_record(
-            by=by,
-            **{**fields, "valid_from": fields["valid_from"] or quote.said_on},
-            evidence=[quote],
-        )
+        return position_check_new(by=by, **fields)
     except ValidationError as error:
-        field, messages = next(iter(error.message_dict.items()))
-        raise RowError(POSITION_FIELDS.get(field, field), " ".join(messages)) from None
+        raise _position_error(error) from None
 
 
-def statements_import(*, rows: list[dict], by, dry_run: bool = False) -> ImportResult:
+def _publish_position(fields, quote, by) -> None:
+    try:
+        position_record(by=by, **fields, evidence=[quote])
+    except ValidationError as error:
+        raise _position_error(error) from None
+
+
+def statements_import(
+    *, rows: list[dict], by, dry_run: bool = False, progress: Callable[[int], None] | None = None
+) -> ImportResult:
     """Import every row as the editor ``by``, or none: any error (or a dry run) rolls the
     whole file back.
 
-    Rows are numbered as in the file: the first data row of a CSV is row 2.
+    Rows are numbered as in the file: the first data row of a CSV is row 2. ``progress``,
+    if given, is called with the number of rows checked so far, after each row, and with
+    the number of rows while they are stored (a sign of life: storing is not counted).
     """
     result = ImportResult(rows=len(rows))
     if by is None or not getattr(by, "is_authenticated", False):
         raise ValueError("An import is made by a named editor.")
     try:
-        with transaction.atomic():
-            _import(rows, by, result)
+        with transaction.atomic(), one_today():
+            _import(rows, by, result, progress or _no_progress)
             if result.errors or dry_run:
                 raise _Rollback
     except _Rollback:
@@ -443,7 +485,11 @@ def statements_import(*, rows: list[dict], by, dry_run: bool = False) -> ImportR
     return result
 
 
-def _import(rows, by, result) -> None:
+def _no_progress(checked: int) -> None:
+    pass
+
+
+def _import(rows, by, result, progress) -> None:
     def error(number, problem):
         if len(result.errors) < MAX_ERRORS:
             result.errors.append(ImportError_(number, problem.column, problem.message))
@@ -451,28 +497,36 @@ def _import(rows, by, result) -> None:
     lookups = _Lookups(rows)
     stored = _stored_quotes(lookups.sources.values())
     seen: dict = {}
-    checked, positions = [], []
+    checked: list[_Row] = []
     for number, row in enumerate(rows, start=2):
         try:
-            quote_and_topics, key, position = _check_row(row, by, result, lookups, seen, stored)
+            checked.append(_check_row(number, row, by, result, lookups, seen, stored))
         except RowError as problem:
             error(number, problem)
-            continue
-        seen[key] = number
-        checked.append(quote_and_topics)
-        positions.append((number, position))
+        progress(number - 1)
     if result.errors:
         return
-    source_record_many(lookups.new_sources)
-    quotes = quote_record_many(checked)
-    result.quotes = len(quotes)
-    for (number, position), quote in zip(positions, quotes, strict=True):
-        if position is None:
+    with foreign_keys_checked_now():  # once for the three stores
+        source_record_many(lookups.new_sources)
+        progress(len(rows))
+        quotes = quote_record_many([row.quote for row in checked])
+        result.quotes = len(quotes)
+        progress(len(rows))
+        # Drafts and positions in review wait outside the published history: stored together.
+        in_review = [
+            (row.position, [quote])
+            for row, quote in zip(checked, quotes, strict=True)
+            if row.position is not None
+        ]
+        result.positions = len(position_record_many(in_review))
+    for row, quote in zip(checked, quotes, strict=True):
+        if row.published is None:
             continue
+        progress(len(rows))
         try:
-            _import_position(position, quote, by)
+            _publish_position(row.published, quote, by)
         except RowError as problem:
-            error(number, problem)
+            error(row.number, problem)
             continue
         result.positions += 1
 

@@ -4,12 +4,18 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from apps.actors.models import Country, Organization
 from apps.core.models import Status
 from apps.core.revisions import changed_values, four_eyes_applies, reviewed, revision_propose
-from apps.core.services import constraint_errors, review_errors, stamp, version_lock
+from apps.core.services import (
+    constraint_errors,
+    foreign_keys_checked_now,
+    review_errors,
+    stamp,
+    version_lock,
+)
+from apps.core.validators import today
 from apps.positions.models import (
     Conditionality,
     Confidence,
@@ -59,8 +65,7 @@ def position_check(
         errors["stance"] = (
             f"“{stance.label}” is a stance on {stance.topic.name}, not on {topic.name}."
         )
-    today = timezone.localdate()
-    if valid_from and valid_from > today:
+    if valid_from and valid_from > today():
         errors["valid_from"] = "The date cannot be in the future."
     if valid_from and valid_to and valid_to <= valid_from:
         errors["valid_to"] = "A position must end after it starts (the end date is exclusive)."
@@ -149,39 +154,109 @@ def position_record(
     positions in review wait outside that history until they are published.
     """
     evidence = list(evidence)
-    position_check(
-        topic=topic,
-        stance=stance,
-        valid_from=valid_from,
-        valid_to=valid_to,
-        country=country,
-        organization=organization,
-        status=status,
+    position = _position_new(
+        by=by,
         evidence=evidence,
-    )
-    _lock_holder(country, organization)
-    position = Position(
-        country=country,
-        organization=organization,
         topic=topic,
         stance=stance,
         valid_from=valid_from,
         valid_to=valid_to,
+        country=country,
+        organization=organization,
         conditionality=conditionality,
         conditionality_note=conditionality_note,
-        confidence=confidence or Confidence.REPORTED,
+        confidence=confidence,
         summary=summary,
         status=status,
     )
-    position.full_clean(validate_constraints=False)
-    _review_check(position, previous=None, by=by)
+    _lock_holder(country, organization)
     if status == Status.PUBLISHED:
         _fit_into_history(position, by)
-    stamp(position, by)
     with constraint_errors(OVERLAP_CONSTRAINTS):
         position.save()
     position.evidence.set(evidence)
     return position
+
+
+def _position_new(*, by, evidence: list, given=(), **fields) -> Position:
+    """A new position (unsaved) checked by every rule that holds before it is written:
+    position_check's, its fields' own (choices, lengths, dates) and the review rules for its
+    status; stamped with its author. ``given`` names related fields holding stored objects,
+    whose existence is not asked again."""
+    position = Position(**{**fields, "confidence": fields.get("confidence") or Confidence.REPORTED})
+    _check_as_stored(position, evidence)
+    position.full_clean(exclude=list(given), validate_constraints=False)
+    _review_check(position, previous=None, by=by)
+    stamp(position, by)
+    return position
+
+
+def position_check_new(
+    *,
+    topic: Topic,
+    stance: Stance,
+    valid_from: datetime.date,
+    confidence: str,
+    by=None,
+    country: Country | None = None,
+    organization: Organization | None = None,
+    valid_to: datetime.date | None = None,
+    conditionality: str = Conditionality.NONE,
+    conditionality_note: str = "",
+    summary: str = "",
+    status: str = Status.DRAFT,
+) -> Position:
+    """Check a new draft, or a new position in review, by every rule position_record keeps
+    and return it unsaved and stamped, for position_record_many; raise a ValidationError
+    naming each field; write nothing.
+
+    Such a position waits outside the published history and needs no evidence yet, so the
+    check asks the database nothing: the related objects given must be stored ones (an
+    importer looks them up once per file). A published position is fitted into its history
+    by position_record, one at a time.
+    """
+    if status == Status.PUBLISHED:
+        raise ValueError("A published position is recorded with position_record.")
+    related = {"topic": topic, "stance": stance, "country": country, "organization": organization}
+    return _position_new(
+        by=by,
+        evidence=[],
+        given=[name for name, value in related.items() if getattr(value, "pk", None)],
+        **related,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        conditionality=conditionality,
+        conditionality_note=conditionality_note,
+        confidence=confidence,
+        summary=summary,
+        status=status,
+    )
+
+
+@transaction.atomic
+def position_record_many(
+    checked: list[tuple[Position, list]], *, batch_size: int = 1000
+) -> list[Position]:
+    """Store positions checked by position_check_new, each with its evidence (quotes or
+    their ids), in a few statements; return them.
+
+    The same rules as position_record (checked before), the same stamps; the database's own
+    constraints and history triggers hold as for a position saved alone.
+    """
+    positions = [position for position, _ in checked]
+    if any(position.status == Status.PUBLISHED for position in positions):
+        raise ValueError("A published position is recorded with position_record.")
+    through = Position.evidence.through
+    with foreign_keys_checked_now():
+        with constraint_errors(OVERLAP_CONSTRAINTS):
+            Position.objects.bulk_create(positions, batch_size=batch_size)
+        links = [
+            through(position_id=position.pk, quote_id=quote_id)
+            for position, evidence in checked
+            for quote_id in dict.fromkeys(getattr(quote, "pk", quote) for quote in evidence)
+        ]
+        through.objects.bulk_create(links, batch_size=batch_size)
+    return positions
 
 
 def _fit_into_history(position: Position, by) -> None:

@@ -10,6 +10,7 @@ from apps.core.services import (
     StillNeeded,
     constraint_errors,
     constraint_name,
+    foreign_keys_checked_now,
     review_errors,
     stamp,
     version_lock,
@@ -107,31 +108,6 @@ def quote_check_new(*, source: Source, text: str, said_on, by=None, topics=(), *
     quote.full_clean(exclude=given, validate_constraints=False)
     _prepare(quote, topics, by)
     return quote, topics
-
-
-@contextlib.contextmanager
-def foreign_keys_checked_now():
-    """Check foreign keys at the end of each statement inside, not at commit.
-
-    PostgreSQL queues a deferred check per row written, and each later statement of the
-    transaction gets slower with the queue: a file's tens of thousands of rows would take
-    minutes. The keys are the same; only when they are checked changes. All of the schema's
-    foreign keys are deferred initially (Django's), so they are deferred again after.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT conname FROM pg_constraint WHERE contype = 'f' AND condeferred "
-            "AND connamespace = current_schema()::regnamespace"
-        )
-        names = ", ".join(connection.ops.quote_name(name) for (name,) in cursor.fetchall())
-        if not names:
-            yield
-            return
-        cursor.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
-        try:
-            yield
-        finally:
-            cursor.execute(f"SET CONSTRAINTS {names} DEFERRED")
 
 
 @transaction.atomic

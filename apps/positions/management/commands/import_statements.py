@@ -6,6 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from apps.core.audit import audit_context
 from apps.positions.imports import MAX_IMPORT_BYTES, read_file, statements_import
 
+PROGRESS_ROWS = 5000
+
 
 class Command(BaseCommand):
     help = (
@@ -39,7 +41,9 @@ class Command(BaseCommand):
         except (OSError, ValueError) as error:
             raise CommandError(f"{file}: {error}") from error
         with audit_context(door="import", user=editor):
-            result = statements_import(rows=rows, by=editor, dry_run=dry_run)
+            result = statements_import(
+                rows=rows, by=editor, dry_run=dry_run, progress=self._progress(len(rows))
+            )
         if result.errors:
             for problem in result.errors:
                 self.stderr.write(str(problem))
@@ -49,6 +53,20 @@ class Command(BaseCommand):
             f"{verb} {result.quotes} quote(s), {result.positions} position(s) and "
             f"{result.sources} new source(s) from {result.rows} row(s)."
         )
+
+    def _progress(self, total: int):
+        """Print how far the check got, every PROGRESS_ROWS rows of a big file, to stderr."""
+        if total < PROGRESS_ROWS * 2:
+            return None
+        printed = 0
+
+        def progress(checked: int) -> None:
+            nonlocal printed
+            if checked - printed >= PROGRESS_ROWS or (checked == total != printed):
+                printed = checked
+                self.stderr.write(f"checked {checked:,} of {total:,} rows")
+
+        return progress
 
 
 def _editor(username: str):
