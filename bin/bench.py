@@ -81,10 +81,11 @@ end
 """
 
 # A cold run's script: each request takes the next address of the list (the threads take
-# turns) and names a host of its own, `<run>-<n>.bench.localhost` (allowed by the server's
-# ALLOWED_HOSTS): the readers' cache keys answers by the full address, host included, so
-# even an address asked again (the list ran out) is answered afresh. wrk.format replaces
-# all headers with the table it is given, so the table starts as a copy of wrk's (-H).
+# turns) and names a host of its own, `<bench run>-<wrk run>-<n>.bench.localhost` (allowed
+# by the server's ALLOWED_HOSTS): the readers' cache keys answers by the full address, host
+# included, so even an address asked again (the list ran out) is answered afresh.
+# wrk.format replaces all headers with the table it is given, so the table starts as a copy
+# of wrk's (-H).
 ROTATION_SCRIPT = """
 local paths = {%(paths)s}
 local run, threads, start = "%(run)s", %(threads)d, %(start)d
@@ -301,7 +302,10 @@ def start_datasette(path: Path, port: int, threads: int) -> subprocess.Popen:
 
 
 FORWARDED_PROTO = ("X-Forwarded-Proto", "https")
+# wrk runs are numbered within this bench run, which has a name of its own: a cache shared
+# across processes (CACHE_URL) may still hold the answers of an earlier bench run.
 _runs = iter(range(1, 1_000_000))
+_BENCH_RUN = secrets.token_hex(4)
 
 
 def wrk_command(port: int, path: str, seconds: float, connections: int, threads: int, script):
@@ -360,7 +364,7 @@ def rotation_script(paths: list[str], threads: int, start: int = 0, name="rotati
     name no other request of this bench run uses."""
     script = BENCH_DIR / f"wrk-{name}.lua"
     listed = ",\n".join(json.dumps(path) for path in paths)
-    run = f"r{next(_runs)}"
+    run = f"{_BENCH_RUN}-{next(_runs)}"
     text = ROTATION_SCRIPT % {
         "paths": listed,
         "run": run,
