@@ -9,7 +9,8 @@ Data:
   (under `django_db_blocker.unblock()`), and put back with `.replay()` in each test.
 
 Every test: templates fail on an invalid variable of ours, passwords hash fast, static
-files need no manifest, and the cache starts empty.
+files need no manifest, the cache starts empty, and the admin's statements upload imports
+inside the request instead of in a thread.
 
 `make test` runs the suite on two processes (pytest-xdist): each has its own test database
 and its own session fixtures, so a test must not rely on another test having run first.
@@ -70,6 +71,14 @@ def _plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _imports_inline(settings):
+    # The admin's upload imports in a thread of its own in production; a test's rows live in
+    # the test's transaction, which another thread's connection cannot see, so the import
+    # runs inside the request. tests/positions/test_import_runs.py runs and joins the thread.
+    settings.IMPORT_IN_BACKGROUND = False
 
 
 @pytest.fixture(autouse=True)

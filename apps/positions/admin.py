@@ -19,7 +19,11 @@ from apps.core.admin import (
     refusals_for,
 )
 from apps.positions.admin_forms import PositionAdminForm
-from apps.positions.admin_views import review_queue, statements_import_view
+from apps.positions.admin_views import (
+    review_queue,
+    statements_import_run_view,
+    statements_import_view,
+)
 from apps.positions.models import Position, PositionQuerySet, PossibleShift
 from apps.positions.services import (
     position_delete,
@@ -91,6 +95,11 @@ class PositionAdmin(EditorialAdmin):
         return [
             path("review-queue/", view(review_queue), name="positions_review_queue"),
             path("import/", view(statements_import_view), name="positions_statements_import"),
+            path(
+                "import/<int:run_id>/",
+                view(statements_import_run_view),
+                name="positions_statements_import_run",
+            ),
             *super().get_urls(),
         ]
 

@@ -1,15 +1,17 @@
-"""Editors' work pages in the admin: the review queue and the statements import."""
+"""Editors' work pages in the admin: the review queue, the statements import and its runs."""
 
-import pghistory
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from apps.core.models import Status
-from apps.positions.imports import MAX_IMPORT_BYTES, read_file, statements_import
-from apps.positions.models import Position, PossibleShift
+from apps.positions.import_runs import import_run_start
+from apps.positions.imports import MAX_IMPORT_BYTES, read_file
+from apps.positions.models import ImportRun, ImportRunState, Position, PossibleShift
 from apps.statements.models import Quote
 
 
@@ -46,6 +48,10 @@ class ImportForm(forms.Form):
         required=False, initial=True, label="Only check the file; store nothing"
     )
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
         try:
@@ -57,34 +63,67 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(f"The file cannot be read: {error}") from error
         return upload
 
+    def clean(self):
+        running = ImportRun.objects.live().filter(created_by=self.user).first()
+        if running is not None:
+            # One at a time: the same file twice at once would be stored twice.
+            raise forms.ValidationError(
+                f"Your import of “{running.file_name}” is still running: wait for it to "
+                "end before you upload another."
+            )
+        return self.cleaned_data
+
+
+RECENT_RUNS = 10  # listed on the import page
+
+
+def _may_import(user) -> bool:
+    return user.has_perm("statements.add_quote") and user.has_perm("positions.add_position")
+
 
 def statements_import_view(request):
-    """Upload statements; every row is validated through the services, all or nothing."""
-    if not (
-        request.user.has_perm("statements.add_quote")
-        and request.user.has_perm("positions.add_position")
-    ):
+    """Upload statements: the file is read at once, then imported in the background (every
+    row validated through the services, all or nothing) while its run page shows how far it
+    got. Lists the user's recent runs."""
+    if not _may_import(request.user):
         raise PermissionDenied
-    result = None
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        with pghistory.context(door="import"):
-            result = statements_import(
-                rows=form.cleaned_data["rows"],
-                by=request.user,
-                dry_run=form.cleaned_data["dry_run"],
-            )
-        if result.ok and not form.cleaned_data["dry_run"]:
-            messages.success(
-                request,
-                f"Imported {result.quotes} quote(s), {result.positions} position(s) and "
-                f"{result.sources} new source(s).",
-            )
-            return redirect("admin:statements_quote_changelist")
+        run = import_run_start(
+            rows=form.cleaned_data["rows"],
+            file_name=form.cleaned_data["file"].name or "",
+            by=request.user,
+            dry_run=form.cleaned_data["dry_run"],
+            url=request.path,
+        )
+        return redirect("admin:positions_statements_import_run", run.pk)
+    runs = ImportRun.objects.visible_to(request.user)
+    runs.stale().update(state=ImportRunState.INTERRUPTED)
     context = {
         **admin.site.each_context(request),
         "title": "Import statements",
         "form": form,
-        "result": result,
+        "runs": runs.select_related("created_by")[:RECENT_RUNS],
     }
     return TemplateResponse(request, "admin/statements_import.html", context)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def statements_import_run_view(request, run_id: int):
+    """One import run, to its owner (or a superuser): its progress while it runs (the page
+    refreshes itself: htmx polling, a meta refresh without JavaScript), then its result or
+    its errors by row and column."""
+    if not _may_import(request.user):
+        raise PermissionDenied
+    runs = ImportRun.objects.visible_to(request.user)
+    # A run not heard from for a minute has stopped, its transaction rolled back with it.
+    runs.filter(pk=run_id).stale().update(state=ImportRunState.INTERRUPTED)
+    run = get_object_or_404(runs.select_related("created_by"), pk=run_id)
+    context = {
+        **admin.site.each_context(request),
+        "title": f"Import of {run.file_name}",
+        "run": run,
+    }
+    name = "admin/statements_import_run.html" + ("#run-progress" if request.htmx else "")
+    return TemplateResponse(request, name, context)

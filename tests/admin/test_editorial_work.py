@@ -49,7 +49,7 @@ def test_the_review_queue_is_for_editors_only(client, db):
 
 def test_an_import_dry_run_checks_and_stores_nothing(as_editor, world):
     response = as_editor.post(
-        IMPORT, {"file": SimpleUploadedFile("s.csv", CSV.encode()), "dry_run": "on"}
+        IMPORT, {"file": SimpleUploadedFile("s.csv", CSV.encode()), "dry_run": "on"}, follow=True
     )
 
     assert "The file is valid" in response.content.decode()
@@ -69,7 +69,9 @@ def test_an_import_stores_every_row_as_the_import_door(as_editor, world, editor)
 def test_import_errors_are_listed_by_row_and_column(as_editor, world):
     bad = CSV.replace("olaf", "nobody")
 
-    response = as_editor.post(IMPORT, {"file": SimpleUploadedFile("s.csv", bad.encode())})
+    response = as_editor.post(
+        IMPORT, {"file": SimpleUploadedFile("s.csv", bad.encode())}, follow=True
+    )
 
     text = response.content.decode()
     assert "1 error(s): nothing was imported" in text

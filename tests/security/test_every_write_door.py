@@ -201,8 +201,10 @@ def import_upload(position_status):
         response = signed_in(world).post(
             reverse("admin:positions_statements_import"),
             {"file": SimpleUploadedFile("statements.csv", import_rows(position_status))},
+            follow=True,
         )
-        return response.status_code
+        assert response.status_code == 200
+        return response.context["run"].state
 
     door.__name__ = f"import_upload_{position_status}"
     return door
@@ -210,7 +212,8 @@ def import_upload(position_status):
 
 # Each door, and what it answers an editor and an administrator (neither the author): a
 # change in review (202, or the admin's redirect to the revision), a refusal (403 without
-# the permission, 409 or a form error naming the positions), or rows imported in review.
+# the permission, 409 or a form error naming the positions), or rows imported in review
+# (the upload's run done; failed when it refused the file).
 DOORS = {
     api_patch_position: (202, 202),
     api_patch_position_publishing_it: (202, 202),
@@ -223,8 +226,8 @@ DOORS = {
     admin_restore_older_version: (302, 302),
     import_command("published"): ("refused", "refused"),
     (import_command_in_review := import_command("in_review")): ("imported", "imported"),
-    import_upload("published"): (200, 200),
-    (import_upload_in_review := import_upload("in_review")): (302, 302),
+    import_upload("published"): ("failed", "failed"),
+    (import_upload_in_review := import_upload("in_review")): ("done", "done"),
 }
 REVIEWED = {api_patch_position, api_patch_position_publishing_it, admin_change_position}
 REVIEWED |= {admin_restore_older_version}

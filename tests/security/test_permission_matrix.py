@@ -119,7 +119,7 @@ def build_world() -> dict:
     from apps.accounts.services import api_token_issue
     from apps.actors.models import Country, Person
     from apps.core.models import Status
-    from apps.positions.models import Position, PossibleShift, Topic
+    from apps.positions.models import ImportRun, Position, PossibleShift, Topic
     from apps.statements.models import Event, Source
     from tests.factories import AdminFactory, EditorFactory, UserFactory, make_quote
 
@@ -164,6 +164,10 @@ def build_world() -> dict:
         position=published, by=users["editor"], summary=DRAFT_SUMMARY
     ).proposed_revision
     api_token_issue(user=users["editor"])
+    # An upload's run, the editor's: the run page shows it to its owner and superusers only.
+    import_run = ImportRun.objects.create(
+        created_by=users["editor"], file_name="statements.csv", rows=1, dry_run=True
+    )
     if not PossibleShift.objects.exists():
         published = Position.objects.published().order_by("pk").first()
         PossibleShift.objects.create(
@@ -185,6 +189,7 @@ def build_world() -> dict:
         "draft_quote": draft_quote,
         "draft_position": draft_position,
         "revision": revision,
+        "import_run": import_run,
     }
 
 
@@ -301,6 +306,8 @@ def admin_values(route: Route, world) -> dict:
             values[param] = world["draft_quote"].pk
         elif param == "app_label":
             values[param] = "positions"
+        elif param == "run_id":
+            values[param] = world["import_run"].pk
         elif param == "url":
             values[param] = "no-such-page/"
         else:
