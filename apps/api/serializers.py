@@ -343,7 +343,12 @@ class ChangeSerializer(serializers.Serializer):
 class ChangesSerializer(serializers.Serializer):
     vars()["from"] = serializers.DateField()
     to = serializers.DateField()
-    entries = ChangeSerializer(many=True)
+    count = serializers.IntegerField(help_text="How many changes in all, on every page.")
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True, help_text="The next page, or null.")
+    previous = serializers.URLField(allow_null=True, help_text="The previous page, or null.")
+    entries = ChangeSerializer(many=True, help_text="This page's changes.")
 
 
 class CompareCellSerializer(MatrixCellSerializer):

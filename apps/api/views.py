@@ -16,6 +16,7 @@ from rest_framework.exceptions import MethodNotAllowed, NotFound, ValidationErro
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from apps.api import filters, reads, serializers
@@ -517,14 +518,29 @@ class ChangesView(QuestionView):
     positions, with the evidence behind the later state. Only published positions count."""
 
     csv_filename = "changes"
-    params_class = questions.ChangesParams
+    params_class = questions.ChangesPageParams
     question = staticmethod(questions.changes)
 
     @extend_schema(
-        parameters=[schema_of(questions.ChangesParams)], responses=serializers.ChangesSerializer
+        parameters=[schema_of(questions.ChangesPageParams)],
+        responses=serializers.ChangesSerializer,
     )
     def get(self, request):
-        return super().get(request)
+        """One page of the changes (`page`, `page_size`), with the count of them all and the
+        addresses of the next and previous pages."""
+        params = validated(request, self.params_class)
+
+        def build():
+            answer = questions.changes(params).as_dict()
+            here = request.build_absolute_uri()
+            page, pages = answer["page"], answer["pages"]
+            answer["next"] = replace_query_param(here, "page", page + 1) if page < pages else None
+            answer["previous"] = (
+                replace_query_param(here, "page", page - 1) if 1 < page <= pages + 1 else None
+            )
+            return answer
+
+        return Response(computed(request, "ChangesView", params_key(params), build))
 
 
 # The schema is written in the site's language, for the one version of the API (its addresses

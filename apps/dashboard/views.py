@@ -200,7 +200,10 @@ def changes(request):
     form, valid = ask(request, ChangesParams)
     context = {"form": form, "changes": []}
     if valid:
-        result = questions.changes(form.cleaned_data)
+        # The page counts each change's quotes (they open on the evidence page); a download
+        # carries them.
+        wanted = exports.wanted_format(request) is not None
+        result = questions.changes(form.cleaned_data, evidence=wanted)
         if fetched := download(request, result, f"changes-{result.date_from}-{result.date_to}"):
             return fetched
         context.update(changes=result.entries, date_from=result.date_from, date_to=result.date_to)

@@ -171,8 +171,8 @@ def _row(holder, by_holder, topics) -> MatrixRow:
 class Change:
     holder: Holder
     topic: Topic
-    before: Position | None
-    after: Position | None
+    before: "ChangeSide | None"
+    after: "ChangeSide | None"
 
     @property
     def direction(self) -> str:
@@ -184,8 +184,29 @@ class Change:
 
     @property
     def evidence(self) -> list:
-        position = self.after or self.before
-        return getattr(position, "published_evidence", [])
+        """The later side's published evidence, once attach_evidence has fetched it."""
+        return (self.after or self.before).published_evidence or []
+
+    @property
+    def evidence_count(self) -> int:
+        return (self.after or self.before).evidence_count
+
+
+@dataclasses.dataclass(slots=True)
+class ChangeSide:
+    """One side of a change (the position in force on one of the two days), read as plain
+    values with the topic and stance already held."""
+
+    pk: int
+    topic: Topic
+    stance: Stance
+    valid_from: datetime.date
+    valid_to: datetime.date | None
+    evidence_count: int = 0
+    published_evidence: list | None = None
+
+    def in_force_on(self, day) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or self.valid_to > day)
 
 
 def build_changes(
@@ -194,42 +215,110 @@ def build_changes(
     date_to: datetime.date,
     topics=None,
     country_codes=None,
+    evidence: bool = True,
 ) -> list[Change]:
     """Return who moved between two dates: stance changes, new and ended positions.
 
-    Two queries: positions in force on either date, then the published evidence of the
-    positions that moved (and only those).
+    A few small queries (topics, stances, countries, the positions in force on either date
+    as plain values, their organizations), then the published evidence of the positions
+    that moved (and only those), or with ``evidence=False`` only its count (see
+    ``attach_evidence`` to fetch it later for some of the changes).
     """
+    # The codebook in one query: every stance with its topic.
+    stances = {s.pk: s for s in Stance.objects.select_related("topic")}
+    chosen = {topic.pk for topic in topics} if topics is not None else None
+    by_topic = {
+        s.topic_id: s.topic for s in stances.values() if chosen is None or s.topic_id in chosen
+    }
     positions = (
         Position.objects.published()
         .in_force(date_from, date_to)
-        .with_stance()
+        .filter(topic__in=list(by_topic))
         .order_by("valid_from")
     )
-    if topics is not None:
-        positions = positions.filter(topic__in=topics)
     if country_codes:
         positions = positions.filter(country__code__in=country_codes)
-    before: dict[tuple[Holder, int], Position] = {}
-    after: dict[tuple[Holder, int], Position] = {}
-    for position in positions:
-        key = (Holder.of(position), position.topic_id)
-        if position.in_force_on(date_from):
-            before[key] = position
-        if position.in_force_on(date_to):
-            after[key] = position
+    # The holders' names come with the positions (joined), not in queries of their own.
+    rows = list(
+        positions.values_list(
+            "pk",
+            "topic_id",
+            "stance_id",
+            "valid_from",
+            "valid_to",
+            "country__code",
+            "country__name",
+            "country__nato_joined",
+            "organization__slug",
+            "organization__name",
+        )
+    )
+    before: dict[tuple[Holder, int], ChangeSide] = {}
+    after: dict[tuple[Holder, int], ChangeSide] = {}
+    for pk, topic, stance, valid_from, valid_to, code, name, joined, slug, title in rows:
+        if code is not None:
+            holder = Holder("country", code, name, joined)
+        else:
+            holder = Holder("organization", slug, title)
+        side = ChangeSide(pk, by_topic[topic], stances[stance], valid_from, valid_to)
+        key = (holder, topic)
+        if side.in_force_on(date_from):
+            before[key] = side
+        if side.in_force_on(date_to):
+            after[key] = side
     changes = []
-    shown: list[Position] = []  # each change's newer side, for the evidence prefetch
     for key in before.keys() | after.keys():
         old, new = before.get(key), after.get(key)
         if old is not None and new is not None and old.stance.value == new.stance.value:
             continue
         latest = new or before[key]  # the key is in one of the two
         changes.append(Change(key[0], latest.topic, old, new))
-        shown.append(latest)
-    prefetch_related_objects(shown, published_evidence())
+    if evidence:
+        attach_evidence(changes)
+    else:
+        shown = [c.after or c.before for c in changes]
+        counts = dict(
+            Position.evidence.through.objects.filter(
+                position_id__in=[side.pk for side in shown], quote__status=Status.PUBLISHED
+            )
+            .values("position_id")
+            .annotate(n=Count("*"))
+            .values_list("position_id", "n")
+        )
+        for side in shown:
+            side.evidence_count = counts.get(side.pk, 0)
     changes.sort(key=lambda c: (c.holder.type != "organization", c.holder.name, c.topic.order))
     return changes
+
+
+def attach_evidence(changes: list[Change]) -> None:
+    """Fetch the published evidence of each change's later side, newest first (one query)."""
+    shown = {side.pk: side for side in (c.after or c.before for c in changes)}
+    for side in shown.values():
+        side.published_evidence = []
+    links = (
+        Position.evidence.through.objects.filter(
+            position_id__in=list(shown), quote__status=Status.PUBLISHED
+        )
+        .select_related(*(f"quote__{path}" for path in QUOTE_ATTRIBUTION))
+        .order_by("-quote__said_on", "-quote_id")
+    )
+    for link in links:
+        side = shown[link.position_id]
+        side.published_evidence.append(link.quote)
+    for side in shown.values():
+        side.evidence_count = len(side.published_evidence)
+
+
+# What a quote is shown with (Quote.objects.with_attribution()), from the evidence links.
+QUOTE_ATTRIBUTION = (
+    "speaker",
+    "role__organization",
+    "country",
+    "source__publisher",
+    "source__author",
+    "event",
+)
 
 
 def holder_organizations():

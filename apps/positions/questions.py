@@ -28,6 +28,7 @@ from apps.core.params import (
     QueryParams,
     ReferenceListParam,
     ReferenceParam,
+    WholeNumberParam,
     today,
 )
 from apps.positions.models import Position
@@ -35,6 +36,7 @@ from apps.positions.queries import (
     Change,
     Holder,
     MatrixRow,
+    attach_evidence,
     build_changes,
     build_matrix,
     published_evidence,
@@ -406,9 +408,12 @@ class ChangeList:
     date_from: datetime.date
     date_to: datetime.date
     entries: list[Change]
+    count: int | None = None  # all the changes, when entries holds one page of them
+    page: int = 1
+    pages: int = 1
 
     def as_dict(self) -> dict:
-        return {
+        answer = {
             "from": self.date_from.isoformat(),
             "to": self.date_to.isoformat(),
             "entries": [
@@ -423,15 +428,50 @@ class ChangeList:
                 for change in self.entries
             ],
         }
+        # One shape for the API's pages and a page's download (one page holding them all).
+        count = len(self.entries) if self.count is None else self.count
+        answer.update(count=count, page=self.page, pages=self.pages, next=None, previous=None)
+        return answer
 
 
-def changes(params: dict) -> ChangeList:
+# The API's change list comes in pages: the evidence is fetched for one page of changes, so
+# the cost of an answer does not grow with the number of changes.
+CHANGES_PAGE_SIZE = 100
+CHANGES_PAGE_SIZE_MAX = 500
+
+
+class ChangesPageParams(ChangesParams):
+    page = WholeNumberParam(
+        minimum=1, maximum=10_000, default=1, label="Page", help_text="Which page (default 1)."
+    )
+    page_size = WholeNumberParam(
+        minimum=1,
+        maximum=CHANGES_PAGE_SIZE_MAX,
+        default=CHANGES_PAGE_SIZE,
+        label="Per page",
+        help_text=f"Changes per page (default {CHANGES_PAGE_SIZE}).",
+    )
+
+
+def changes(params: dict, *, evidence: bool = True) -> ChangeList:
     """Who moved between params["from"] and params["to"]: stance changes, new and ended
-    positions, with the evidence of the later state. Two queries."""
+    positions, with the evidence of the later state (or, with ``evidence=False``, its count
+    alone). With params["page"] (ChangesPageParams), one page of them, counted. Two queries.
+    """
+    paged = params.get("page") is not None
     entries = build_changes(
         date_from=params["from"],
         date_to=params["to"],
         topics=params.get("topics") or None,
         country_codes=[c.code for c in params.get("countries") or []] or None,
+        evidence=evidence and not paged,
     )
-    return ChangeList(params["from"], params["to"], entries)
+    if not paged:
+        return ChangeList(params["from"], params["to"], entries)
+    size = params.get("page_size") or CHANGES_PAGE_SIZE
+    pages = max(1, -(-len(entries) // size))
+    page = params["page"]
+    shown = entries[(page - 1) * size : page * size]
+    if evidence:
+        attach_evidence(shown)
+    return ChangeList(params["from"], params["to"], shown, len(entries), page, pages)

@@ -197,3 +197,44 @@ def compare_rows(rows) -> str:
             f"{escape(topic.name)}</a></th>{cells}</tr>"
         )
     return mark_safe("\n".join(out))
+
+
+MOVES = {
+    "up": "▲ Toward Ukraine’s ask",
+    "down": "▼ Away from it",
+    "new": "● New position",
+    "ended": "○ Position ended",
+}
+
+
+@register.simple_tag
+def changes_rows(changes) -> str:
+    """The change list's body rows: who, on what, which way, before, after, its quotes."""
+    from django.urls import reverse
+
+    country_prefix = reverse("dashboard:country", args=["XX"])[: -len("XX/")]
+    evidence_prefix = reverse("dashboard:position-evidence", args=[0])[: -len("0/evidence/")]
+    none = '<span class="muted">None</span>'
+    out = []
+    for change in changes:
+        holder = change.holder
+        who = escape(holder.name)
+        if holder.type == "country":
+            who = f'<a href="{country_prefix}{escape(holder.key)}/">{who}</a>'
+        before = _stance(change.before.stance) if change.before else none
+        after = none
+        if change.after:
+            after = (
+                f'{_stance(change.after.stance)} <span class="muted">from '
+                f"{short_date(change.after.valid_from)}</span>"
+            )
+        shown = change.after or change.before
+        n = change.evidence_count
+        out.append(
+            f'<tr><th scope="row">{who}</th><td>{escape(change.topic.name)}</td>'
+            f'<td class="direction direction-{change.direction}">{MOVES[change.direction]}</td>'
+            f"<td>{before}</td><td>{after}</td>"
+            f'<td><a href="{evidence_prefix}{shown.pk}/evidence/">{n} quote'
+            f"{'' if n == 1 else 's'}</a></td></tr>"
+        )
+    return mark_safe("\n".join(out))
