@@ -77,7 +77,7 @@ def published_evidence_count():
         .order_by()
         .values("position_id")
         .annotate(n=Count("*"))
-        .values("n")
+        .values("n")  # type: ignore[misc]  # the stubs do not see the annotation
     )
     return Coalesce(Subquery(links), 0)
 
@@ -183,13 +183,20 @@ class Change:
         return "up" if self.after.stance.value > self.before.stance.value else "down"
 
     @property
+    def shown(self) -> "ChangeSide":
+        """The side whose evidence a change shows: the later state, or the one that ended."""
+        side = self.after or self.before
+        assert side is not None, "a change has a side on at least one of its days"
+        return side
+
+    @property
     def evidence(self) -> list:
         """The later side's published evidence, once attach_evidence has fetched it."""
-        return (self.after or self.before).published_evidence or []
+        return self.shown.published_evidence or []
 
     @property
     def evidence_count(self) -> int:
-        return (self.after or self.before).evidence_count
+        return self.shown.evidence_count
 
 
 @dataclasses.dataclass(slots=True)
@@ -276,15 +283,8 @@ def build_changes(
     if evidence:
         attach_evidence(changes)
     else:
-        shown = [c.after or c.before for c in changes]
-        counts = dict(
-            Position.evidence.through.objects.filter(
-                position_id__in=[side.pk for side in shown], quote__status=Status.PUBLISHED
-            )
-            .values("position_id")
-            .annotate(n=Count("*"))
-            .values_list("position_id", "n")
-        )
+        shown = [change.shown for change in changes]
+        counts = published_evidence_counts([side.pk for side in shown])
         for side in shown:
             side.evidence_count = counts.get(side.pk, 0)
     changes.sort(key=lambda c: (c.holder.type != "organization", c.holder.name, c.topic.order))
@@ -293,9 +293,8 @@ def build_changes(
 
 def attach_evidence(changes: list[Change]) -> None:
     """Fetch the published evidence of each change's later side, newest first (one query)."""
-    shown = {side.pk: side for side in (c.after or c.before for c in changes)}
-    for side in shown.values():
-        side.published_evidence = []
+    shown = {change.shown.pk: change.shown for change in changes}
+    found: dict[int, list] = {pk: [] for pk in shown}
     links = (
         Position.evidence.through.objects.filter(
             position_id__in=list(shown), quote__status=Status.PUBLISHED
@@ -304,10 +303,22 @@ def attach_evidence(changes: list[Change]) -> None:
         .order_by("-quote__said_on", "-quote_id")
     )
     for link in links:
-        side = shown[link.position_id]
-        side.published_evidence.append(link.quote)
-    for side in shown.values():
-        side.evidence_count = len(side.published_evidence)
+        found[link.position_id].append(link.quote)
+    for pk, side in shown.items():
+        side.published_evidence = found[pk]
+        side.evidence_count = len(found[pk])
+
+
+def published_evidence_counts(position_ids) -> dict[int, int]:
+    """The number of published evidence quotes of each position, by id (one query)."""
+    rows = (
+        Position.evidence.through.objects.filter(
+            position_id__in=list(position_ids), quote__status=Status.PUBLISHED
+        )
+        .values("position_id")
+        .annotate(n=Count("*"))
+    )
+    return {row["position_id"]: row["n"] for row in rows}
 
 
 # What a quote is shown with (Quote.objects.with_attribution()), from the evidence links.

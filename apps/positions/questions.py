@@ -12,6 +12,7 @@ template reads the same result objects.
 
 import dataclasses
 import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Window, prefetch_related_objects
@@ -20,7 +21,6 @@ from django.db.models.functions import RowNumber
 from apps.actors.models import Bloc, Country
 from apps.codebook.models import Topic
 from apps.core.dates import day_before
-from apps.core.models import Status
 from apps.core.params import (
     BooleanParam,
     CheckboxValues,
@@ -40,6 +40,7 @@ from apps.positions.queries import (
     build_changes,
     build_matrix,
     published_evidence,
+    published_evidence_counts,
 )
 from apps.statements.models import Event
 
@@ -52,13 +53,14 @@ def holder_dict(holder: Holder) -> dict:
     return {"type": holder.type, key: holder.key, "name": holder.name}
 
 
-def stance_dict(position: Position | None) -> dict | None:
+def stance_dict(position: Any) -> dict | None:
+    """A position's (or a matrix cell's, or a change side's) stance."""
     if position is None:
         return None
     return {"value": position.stance.value, "label": position.stance.label}
 
 
-def cell_dict(position: Position | None) -> dict | None:
+def cell_dict(position: Any) -> dict | None:
     """A matrix (or comparison) cell: the position in force, or None where there is none."""
     if position is None:
         return None
@@ -300,9 +302,9 @@ def compare(params: dict, *, evidence: bool = True) -> Comparison:
             history = histories.get((country.pk, topic.pk), [])
             for position in history:
                 position.country, position.topic = country, topic
-            current = history[-1] if history and history[-1].in_force_on(as_of) else None
-            earlier = history[0].on_topic - len(history) if history else 0
-            entries.append(CompareEntry(topic, current, history, earlier))
+            in_force = history[-1] if history and history[-1].in_force_on(as_of) else None
+            on_topic = getattr(history[0], "on_topic", 0) if history else 0
+            entries.append(CompareEntry(topic, in_force, history, on_topic - len(history)))
         columns.append(CompareColumn(country, entries))
     # Only the stance in force shows its quotes: fetch those alone (one query).
     current = [e.current for c in columns for e in c.topics if e.current]
@@ -311,14 +313,7 @@ def compare(params: dict, *, evidence: bool = True) -> Comparison:
         for position in current:
             position.evidence_count = len(position.published_evidence)
     else:
-        counts = dict(
-            Position.evidence.through.objects.filter(
-                position__in=current, quote__status=Status.PUBLISHED
-            )
-            .values("position_id")
-            .annotate(n=Count("*"))
-            .values_list("position_id", "n")
-        )
+        counts = published_evidence_counts(position.pk for position in current)
         for position in current:
             position.evidence_count = counts.get(position.pk, 0)
     return Comparison(as_of, topics, columns)
@@ -413,7 +408,7 @@ class ChangeList:
     pages: int = 1
 
     def as_dict(self) -> dict:
-        answer = {
+        answer: dict[str, Any] = {
             "from": self.date_from.isoformat(),
             "to": self.date_to.isoformat(),
             "entries": [

@@ -218,7 +218,7 @@ def changes_rows(changes) -> str:
     out = []
     for change in changes:
         holder = change.holder
-        who = escape(holder.name)
+        who = str(escape(holder.name))
         if holder.type == "country":
             who = f'<a href="{country_prefix}{escape(holder.key)}/">{who}</a>'
         before = _stance(change.before.stance) if change.before else none
