@@ -21,7 +21,7 @@ from apps.dashboard.caching import cached_for_readers, conditional_page
 from apps.dashboard.maps import stance_map
 from apps.positions import questions
 from apps.positions.models import Position, Topic
-from apps.positions.queries import published_evidence
+from apps.positions.queries import published_evidence, published_evidence_counts
 from apps.positions.questions import AsOfParams, ChangesParams, CompareParams, MatrixParams
 from apps.statements.models import Event, Quote, Source, sees_unpublished_quotes
 from apps.statements.questions import PAGE_SIZE_MAX, QuoteSearchParams, quote_search
@@ -31,6 +31,8 @@ QUOTES_PER_PAGE = 20
 # history of the topic), and this many of its officials by name.
 TIMELINE_RECENT = 10
 PEOPLE_ON_COUNTRY = 60
+# ... and its newest quotes (the quote search, one click away, has the rest).
+QUOTES_ON_COUNTRY = 20
 # A detail page (person, source, event) lists at most this many quotes, newest first; the
 # quote search pages through the rest.
 QUOTES_ON_DETAIL = 100
@@ -348,9 +350,12 @@ def country(request, code: str):
         )
         .filter(Q(topic=history) if history else Q(newness__lte=TIMELINE_RECENT))
         .with_stance()
-        .prefetch_related(published_evidence())
         .order_by("topic__order", "valid_from")
     )
+    # Each position counts its quotes; they open on demand (the evidence page, or in place).
+    counts = published_evidence_counts(p.pk for p in positions)
+    for position in positions:
+        position.evidence_count = counts.get(position.pk, 0)
     timelines = []
     for topic in [history] if history else topics:
         shown = [p for p in positions if p.topic_id == topic.pk]
@@ -373,7 +378,7 @@ def country(request, code: str):
             Quote.objects.published()
             .filter(country=country)
             .with_attribution()
-            .order_by("-said_on", "-id")[:50]
+            .order_by("-said_on", "-id")[:QUOTES_ON_COUNTRY]
         ),
     }
     return TemplateResponse(request, "dashboard/country_detail.html", context)

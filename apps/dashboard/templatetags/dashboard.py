@@ -238,3 +238,56 @@ def changes_rows(changes) -> str:
             f"{'' if n == 1 else 's'}</a></td></tr>"
         )
     return mark_safe("\n".join(out))
+
+
+def _time(day) -> str:
+    return f'<time datetime="{day.isoformat()}">{short_date(day)}</time>'
+
+
+@register.simple_tag
+def timeline_items(positions) -> str:
+    """A country's timeline on one topic: each position's period, stance, condition, summary,
+    correction, and its quotes (counted; opened on demand)."""
+    from django.urls import reverse
+
+    evidence_prefix = reverse("dashboard:position-evidence", args=[0])[: -len("0/evidence/")]
+    out = []
+    for position in positions:
+        retracted = position.status == "retracted"
+        css = "retracted" if retracted else ("" if position.valid_to else "current")
+        parts = []
+        if retracted:
+            parts.append(
+                '<p class="correction" role="note"><strong>Retracted:</strong> '
+                f"{escape(position.correction_note)}</p>"
+            )
+        elif position.correction_note:
+            parts.append(
+                '<p class="correction" role="note"><strong>Corrected:</strong> '
+                f"{escape(position.correction_note)}</p>"
+            )
+        end = f" – {_time(position.valid_to)}" if position.valid_to else " – now"
+        condition = ""
+        if position.conditionality != "none":
+            condition = f" · ◇ {escape(position.get_conditionality_display())}"
+        parts.append(
+            f"{_time(position.valid_from)}{end} {_stance(position.stance)} "
+            f'<span class="muted">{escape(position.get_confidence_display())}{condition}</span>'
+        )
+        if position.summary:
+            parts.append(f"<p>{escape(position.summary)}</p>")
+        n = position.evidence_count
+        quotes = f"{n} quote{'' if n == 1 else 's'}"
+        if n and not retracted:
+            url = f"{evidence_prefix}{position.pk}/evidence/"
+            parts.append(
+                f'<details hx-get="{url}" hx-trigger="toggle once" hx-target="find .evidence-here" '
+                f'hx-select="#evidence .quotes-in-evidence"><summary>{quotes}</summary>'
+                f'<div class="evidence-here"><a href="{url}">Read the quotes</a></div></details>'
+            )
+        elif n:
+            parts.append(f'<p class="muted">{quotes}</p>')
+        out.append(
+            f'<li class="{css}">{"".join(parts)}</li>' if css else f"<li>{''.join(parts)}</li>"
+        )
+    return mark_safe("\n".join(out))
