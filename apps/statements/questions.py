@@ -27,7 +27,7 @@ import datetime
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import DateField, ExpressionWrapper, F, Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from apps.actors.models import Country, Person
@@ -55,9 +55,22 @@ PAGE_SIZE_MAX = 1_000
 # Counting all matches of a broad search costs a scan of the whole table: beyond this many
 # the page says "1000+".
 TOTAL_CAP = 1_000
+# The page's count and facets read at most this many of the newest quotes that pass the
+# filters (and for rare words, the full-text index): a word that is neither rare nor common
+# is counted among them, and the page says "at least" ("44+").
+SUMMARY_SCAN = 8_000
 # Facets count the newest matches up to this many: exact for a narrow search, a sample of
 # the newest for a broad one (the page says so). Each facet shows its largest values.
 FACET_WINDOW = 500
+# A word search reads the quotes that pass the other filters newest first and stops at a page
+# of matches: a few rows for a common word. For a rare word it would read the whole table
+# (seconds at a million quotes), so it reads at most RECENT_SCAN quotes per row of the page,
+# within these bounds (4,000 for a page of 20, 5,100 for one of 50); short of a page of
+# matches there, the word is rare (under about one quote in 100 to 200) and the search asks
+# the full-text index for every match and sorts them, which costs little because they are few.
+RECENT_SCAN = 100
+RECENT_SCAN_MIN = 4_000
+RECENT_SCAN_MAX = 20_000
 FACET_SIZE = 10
 # A first page has no cursor: its address is the list's without one.
 FIRST_PAGE = ""
@@ -250,7 +263,13 @@ class QuoteSearchResult:
 
 def matching_quotes(params: dict, *, user):
     """The quotes the user may see that match the parameters (unordered, not yet read)."""
-    found = Quote.objects.visible_to(user).search(params.get("q") or "")
+    return _filtered(params, user=user).search(params.get("q") or "")
+
+
+def _filtered(params: dict, *, user, topic: bool = True):
+    """The quotes the user may see that pass every parameter but the words (and but the
+    topic, unless `topic`)."""
+    found = Quote.objects.visible_to(user)
     # Objects were looked up when the parameters were checked: filter on their ids as
     # literals, not through a join or subquery, so that PostgreSQL knows from its statistics
     # how many quotes a country or speaker has, and reads its feed index in order when that
@@ -258,7 +277,7 @@ def matching_quotes(params: dict, *, user):
     for name in ("country", "speaker", "source", "event"):
         if params.get(name) is not None:
             found = found.filter(**{f"{name}_id": params[name].pk})
-    if params.get("topic") is not None:
+    if topic and params.get("topic") is not None:
         found = found.filter(topics=params["topic"].pk)
     if params.get("said_from"):
         found = found.filter(said_on__gte=params["said_from"])
@@ -280,20 +299,18 @@ def quote_search(
 ) -> QuoteSearchResult:
     """One page of the quotes matching the parameters, newest first, keyset-paged by
     `cursor`, with `page_size` rows unless the parameters ask for another size. One query
-    reads the page; with `summary` (the page's screen), one more counts the matches and their
-    facets and one more highlights the search words. The result's rows() read the topics in
-    one more."""
-    found = matching_quotes(params, user=user)
+    reads the page, and a word search one more before it (among the newest quotes, or from
+    the full-text index for a rare word); with `summary` (the page's screen), the page's
+    quotes have a `headline` (the text with the search words marked) and one more query
+    counts the matches and their facets. The result's rows() read the topics in one more."""
     size = params.get("page_size") or page_size
-    quotes, next_cursor, previous_cursor = _page(found, params.get("cursor"), size)
+    quotes, next_cursor, previous_cursor, rare = _page(params, user, size, marked=summary)
     result = QuoteSearchResult(quotes, next_cursor, previous_cursor)
     if summary:
-        total, result.facets = _count_and_facets(found)
-        result.total = min(total, TOTAL_CAP)
-        result.total_capped = total > TOTAL_CAP
-        result.facet_window = FACET_WINDOW if total > FACET_WINDOW else None
-        if params.get("q") and quotes:
-            _highlight(quotes, params["q"])
+        counted, more, window, result.facets = _count_and_facets(params, user, rare=rare)
+        result.total = min(counted, TOTAL_CAP)
+        result.total_capped = more or counted > TOTAL_CAP
+        result.facet_window = window if result.total_capped or counted > window else None
     return result
 
 
@@ -301,18 +318,26 @@ def _cursor(direction: str, quote: Quote) -> str:
     return f"{direction}{quote.said_on.toordinal()}-{quote.pk}"
 
 
-def _page(found, cursor, size: int):
+def _page(params: dict, user, size: int, *, marked: bool = False):
     """Read one page: the rows after (or before) the cursor, one more than the page holds
-    to know whether there is a page beyond, and no OFFSET whatever the depth."""
-    rows = found.with_attribution().select_related("implied_stance__topic")
-    if cursor is None or cursor.direction == "n":
-        if cursor is not None:
-            rows = rows.after(cursor.day, cursor.pk)
-        quotes = list(rows.order_by("-said_on", "-id")[: size + 1])
+    to know whether there is a page beyond, and no OFFSET whatever the depth. With words, one
+    query finds the page's ids (`rare` says whether from the full-text index) and one more
+    reads them. With `marked`, each quote's `headline` is its text with the words marked."""
+    text, cursor = params.get("q") or "", params.get("cursor")
+    forward = cursor is None or cursor.direction == "n"
+    order = NEWEST_FIRST if forward else OLDEST_FIRST
+    rows, rare = _beyond(matching_quotes(params, user=user), cursor), False
+    if text:
+        ids, rare = _page_ids(params, user, size + 1)
+        rows = Quote.objects.filter(pk__in=ids)
+    rows = rows.with_attribution().select_related("implied_stance__topic")
+    if text and marked:
+        rows = rows.with_headline(text)  # the page's rows alone, read by id
+    quotes = list(rows.order_by(*order)[: size + 1])
+    if forward:
         has_next, has_previous = len(quotes) > size, cursor is not None
         quotes = quotes[:size]
     else:
-        quotes = list(rows.before(cursor.day, cursor.pk).order_by("said_on", "id")[: size + 1])
         has_next, has_previous = True, len(quotes) > size
         quotes = quotes[:size][::-1]
     next_cursor = _cursor("n", quotes[-1]) if has_next and quotes else None
@@ -323,27 +348,118 @@ def _page(found, cursor, size: int):
     else:
         # Past either end of the list: back to the first page.
         previous_cursor = FIRST_PAGE
-    return quotes, next_cursor, previous_cursor
+    return quotes, next_cursor, previous_cursor, rare
 
 
-def _highlight(quotes: list[Quote], text: str) -> None:
-    """Set `headline` on each quote: its text with the search words marked."""
-    headlines = dict(
-        Quote.objects.filter(pk__in=[q.pk for q in quotes])
-        .with_headline(text)
-        .values_list("pk", "headline")
+NEWEST_FIRST = ("-said_on", "-id")
+OLDEST_FIRST = ("said_on", "id")
+# The same order, which no index gives: `said_on + 0` is the same day.
+_SAID_ON = ExpressionWrapper(F("said_on") + 0, output_field=DateField())
+UNINDEXED_NEWEST_FIRST = (_SAID_ON.desc(), "-id")
+UNINDEXED_OLDEST_FIRST = (_SAID_ON.asc(), "id")
+
+
+def _recent(params: dict, user, fields: tuple[str, ...], scan: int, *, cursor=None):
+    """The newest `scan` quotes (beyond the cursor, in its direction) that pass the filters,
+    with `fields` and their search vector, as SQL to select from as `recent`; and the
+    condition the words set on them. With words, the topic is part of that condition too:
+    a quote's topics are a join, which would have the scan read every quote of other topics
+    before it reaches `scan` rows of this one. (SQL, parameters) each."""
+    text = params.get("q") or ""
+    rows = _beyond(_filtered(params, user=user, topic=not text), cursor)
+    order = OLDEST_FIRST if cursor is not None and cursor.direction == "p" else NEWEST_FIRST
+    inner = rows.order_by(*order).values(*fields, "search_vector")[:scan]
+    conditions, condition_params = [], []
+    if text:
+        conditions.append("search_vector @@ websearch_to_tsquery('english'::regconfig, %s)")
+        condition_params.append(text)
+        if params.get("topic") is not None:
+            conditions.append(
+                f"EXISTS (SELECT 1 FROM {Quote.topics.through._meta.db_table} qt "
+                "WHERE qt.quote_id = recent.id AND qt.topic_id = %s)"
+            )
+            condition_params.append(params["topic"].pk)
+    where = ("WHERE " + " AND ".join(conditions)) if conditions else ""
+    return inner.query.sql_with_params(), (where, tuple(condition_params))
+
+
+def recent_scan(limit: int) -> int:
+    """How many of the newest quotes a word search reads for `limit` matches before it turns
+    to the full-text index."""
+    return min(max(RECENT_SCAN * limit, RECENT_SCAN_MIN), RECENT_SCAN_MAX)
+
+
+def _beyond(rows, cursor):
+    """The rows after the cursor in its direction (all of them without one)."""
+    if cursor is None:
+        return rows
+    return (
+        rows.after(cursor.day, cursor.pk)
+        if cursor.direction == "n"
+        else rows.before(cursor.day, cursor.pk)
     )
-    for quote in quotes:
-        quote.headline = headlines.get(quote.pk)  # type: ignore[attr-defined]  # for the page
 
 
-# The matches are counted up to TOTAL_CAP + 1 (a broad search costs no more than a narrow
-# one). Each facet counts per id over the newest FACET_WINDOW matches, keeps its largest
-# values, and only then looks up their names: a handful of primary-key reads, not a join with
-# every person or source. All in one statement.
+# The page's ids in one statement: the first matches among the newest quotes (`fenced`) and,
+# only when they fall short of a page (a one-time filter: PostgreSQL runs that branch only
+# then), every match from the full-text index, sorted by an expression that no index gives in
+# order so that PostgreSQL reads them through the full-text index instead of walking the
+# newest-first one in the hope of meeting them.
+PAGE_IDS_SQL = """
+WITH fenced AS MATERIALIZED (
+  SELECT id FROM ({recent}) recent {where}
+  ORDER BY said_on {direction}, id {direction} LIMIT {limit})
+SELECT id, true FROM fenced
+UNION ALL
+SELECT id, false FROM ({rare}) rare WHERE (SELECT count(*) FROM fenced) < {limit}
+"""
+
+
+def _page_ids(params: dict, user, limit: int) -> tuple[list[int], bool]:
+    """The ids of the first `limit` matches beyond the cursor, in page order, and whether the
+    words are rare: fewer than `limit` matches among the recent_scan(limit) quotes beyond the
+    cursor, which are then read from the full-text index. The limit on those quotes is a
+    fence that PostgreSQL does not look through: it reads them in index order and stops at
+    `limit` matches or at the fence, whichever comes first."""
+    cursor = params.get("cursor")
+    forward = cursor is None or cursor.direction == "n"
+    (recent, recent_params), (where, where_params) = _recent(
+        params, user, ("id", "said_on"), recent_scan(limit), cursor=cursor
+    )
+    unindexed = UNINDEXED_NEWEST_FIRST if forward else UNINDEXED_OLDEST_FIRST
+    rare = _beyond(matching_quotes(params, user=user), cursor).order_by(*unindexed)
+    rare_sql, rare_params = rare.values("id")[:limit].query.sql_with_params()
+    sql = PAGE_IDS_SQL.format(
+        recent=recent,
+        where=where,
+        direction="DESC" if forward else "ASC",
+        limit=int(limit),
+        rare=rare_sql,
+    )
+    with connection.cursor() as db:
+        db.execute(sql, (*recent_params, *where_params, *rare_params))
+        found = db.fetchall()
+    fenced = [pk for pk, from_fence in found if from_fence]
+    if len(fenced) >= limit:
+        return fenced, False
+    return [pk for pk, from_fence in found if not from_fence], True
+
+
+# The newest TOTAL_CAP + 1 matches (`capped`) are counted: a broad search costs no more than
+# a narrow one. Where they come from a bounded scan of the newest quotes (`recent`), `scanned`
+# says how many quotes it read when it found fewer (it read them all): as many as
+# SUMMARY_SCAN, and there may be more matches beyond. Each facet counts per id over the newest
+# FACET_WINDOW matches (`hits`), keeps its largest values, and only then looks up their
+# names: a handful of primary-key reads, not a join with every person or source. All in one
+# statement.
 FACET_SQL = """
-WITH hits AS MATERIALIZED ({window}), capped AS ({capped})
+WITH {sources}, hits AS MATERIALIZED (
+  SELECT * FROM capped ORDER BY said_on DESC, id DESC LIMIT {window})
 SELECT 'total', NULL::text, NULL::text, (SELECT count(*) FROM capped)
+UNION ALL
+SELECT 'window', NULL, NULL, (SELECT count(*) FROM hits)
+UNION ALL
+{scanned}
 UNION ALL
 SELECT 'country', c.code, c.name, b.n FROM (
   SELECT country_id AS id, count(*) AS n FROM hits WHERE country_id IS NOT NULL
@@ -376,18 +492,43 @@ FACET_KEYS = {
 }
 
 
-def _count_and_facets(found) -> tuple[int, dict]:
-    """The number of matches up to TOTAL_CAP + 1, and counts per country, topic, speaker,
-    source, year and anonymity over the newest FACET_WINDOW matches, in one query."""
-    window = found.order_by("-said_on", "-id").values(
-        "id", "country_id", "speaker_id", "source_id", "said_on"
-    )[:FACET_WINDOW]
-    capped = found.order_by().values("pk")[: TOTAL_CAP + 1]
-    window_sql, window_params = window.query.sql_with_params()
-    capped_sql, capped_params = capped.query.sql_with_params()
+# Where the summary's matches come from: the full-text index for rare words, sorted; else
+# the newest quotes that pass the filters, read newest first (PostgreSQL computes a CTE only
+# as far as it is read, so a common word stops at TOTAL_CAP + 1 matches).
+RARE_SOURCES = "capped AS MATERIALIZED ({capped})"
+RECENT_SOURCES = (
+    "recent AS MATERIALIZED ({recent}), capped AS MATERIALIZED ("
+    "SELECT id, country_id, speaker_id, source_id, said_on FROM recent {where} LIMIT {cap})"
+)
+# Counted only when fewer than TOTAL_CAP + 1 matches were found (a one-time filter), so once
+# the whole of `recent` has been read anyway.
+RECENT_SCANNED = (
+    "SELECT 'scanned', NULL, NULL, count(*) FROM recent WHERE (SELECT count(*) FROM capped) < {cap}"
+)
+RARE_SCANNED = "SELECT 'scanned', NULL, NULL, NULL::bigint"
+
+
+def _count_and_facets(params: dict, user, *, rare: bool) -> tuple[int, bool, int, dict]:
+    """The number of matches up to TOTAL_CAP + 1; whether there may be more (the newest
+    SUMMARY_SCAN quotes were read and the rest not); the number of the newest matches the
+    facets count (up to FACET_WINDOW); and their counts per country, topic, speaker, source,
+    year and anonymity. In one query: rare words (`rare`) are read from the full-text index,
+    other searches from the newest quotes that pass the filters."""
+    fields = ("id", "country_id", "speaker_id", "source_id", "said_on")
+    cap = int(TOTAL_CAP + 1)
+    if rare:
+        newest = matching_quotes(params, user=user).order_by(*UNINDEXED_NEWEST_FIRST)
+        capped_sql, sql_params = newest.values(*fields)[:cap].query.sql_with_params()
+        sources, scanned = RARE_SOURCES.format(capped=capped_sql), RARE_SCANNED
+    else:
+        (recent, inner_params), (where, where_params) = _recent(params, user, fields, SUMMARY_SCAN)
+        sources = RECENT_SOURCES.format(recent=recent, where=where, cap=cap)
+        sql_params = (*inner_params, *where_params)
+        scanned = RECENT_SCANNED.format(cap=cap)
     sql = FACET_SQL.format(
-        window=window_sql,
-        capped=capped_sql,
+        sources=sources,
+        window=int(FACET_WINDOW),
+        scanned=scanned,
         size=int(FACET_SIZE),
         country=Country._meta.db_table,
         topic=Topic._meta.db_table,
@@ -396,13 +537,18 @@ def _count_and_facets(found) -> tuple[int, dict]:
         source=Source._meta.db_table,
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*window_params, *capped_params))
+        cursor.execute(sql, sql_params)
         found_rows = cursor.fetchall()
-    total = 0
+    total = window = 0
+    more = False
     facets: dict = {name: [] for name in (*FACET_KEYS, "year", "anonymous")}
     for facet, value, name, n in found_rows:
         if facet == "total":
             total = n
+        elif facet == "window":
+            window = n
+        elif facet == "scanned":
+            more = n is not None and n >= SUMMARY_SCAN
         elif facet in FACET_KEYS:
             key, label = FACET_KEYS[facet]
             facets[facet].append(
@@ -416,4 +562,4 @@ def _count_and_facets(found) -> tuple[int, dict]:
         facets[facet].sort(key=lambda item: (-item["n"], item[label]))
     facets["year"].sort(key=lambda item: -item["year"])
     facets["anonymous"].sort(key=lambda item: item["anonymous"])
-    return total, facets
+    return total, more, window, facets
