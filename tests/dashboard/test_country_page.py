@@ -1,6 +1,7 @@
 """A country page at scale: the newest positions of each topic, the whole history on demand."""
 
 import datetime
+import re
 
 import pytest
 
@@ -64,3 +65,14 @@ def test_officials_are_listed_up_to_a_limit_with_the_rest_counted(client, long_h
 
     assert page.count('href="/people/') >= PEOPLE_ON_COUNTRY
     assert "And 2 more." in page
+
+
+def test_each_position_counts_its_quotes_and_opens_them_on_demand(client, long_history):
+    page = client.get("/countries/EE/").content.decode()
+    quotes = client.get("/countries/EE/?history=guarantees").content.decode()
+
+    # Counted on the timeline; the words load when the details open (or on the evidence page).
+    assert "<summary>1 quote</summary>" in quotes
+    assert 'hx-trigger="toggle once"' in page and "Read the quotes</a>" in page
+    evidence = re.search(r'<a href="(/positions/\d+/evidence/)">Read the quotes', page).group(1)
+    assert client.get(evidence).status_code == 200
