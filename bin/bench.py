@@ -27,9 +27,11 @@ The parts (`--only`, comma-separated; all by default):
   accepted write is read back (bin/bench_mixed.py).
 Each p95 is printed beside its target (50 ms for the matrix page and every API address,
 100 ms for every other page, our throughput at least Datasette's) and a miss is marked.
-The cold runs and the search spread use --connections (8) unless --cold-connections says
-otherwise: 8 connections to 2 gunicorn workers queue about four requests per worker, so a
-cold p95 includes that wait; `--cold-connections 1` asks one request at a time.
+The cold runs and the search spread keep one request in flight per gunicorn worker (2)
+unless --cold-connections says otherwise: every worker busy, none queueing, so a cold p95 is
+what one request costs when nothing is cached (as the performance issue measured it, one at
+a time, but with both cores at work). `--cold-connections 8` adds the queueing of 8 clients
+on 2 workers (about four requests waiting per worker).
 
 It prints tables and writes var/bench/latest.json. Traffic goes to 127.0.0.1 only. It is
 never part of the test suite or CI.
@@ -703,8 +705,8 @@ def main() -> None:
     parser.add_argument(
         "--cold-connections",
         type=int,
-        help="concurrency of the cold runs and the search spread (default: --connections; "
-        "1 asks one request at a time)",
+        help="concurrency of the cold runs and the search spread (default: --workers, one "
+        "request in flight per worker; 1 asks one request at a time)",
     )
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
@@ -720,7 +722,7 @@ def main() -> None:
     parser.add_argument("--no-datasette", action="store_true", help="leave out datasette")
     args = parser.parse_args()
     args.search_seconds = args.search_seconds or min(args.seconds, 8)
-    args.cold_connections = args.cold_connections or args.connections
+    args.cold_connections = args.cold_connections or args.workers
     parts = [part.strip() for part in args.only.split(",") if part.strip()]
     if unknown := sorted(set(parts) - set(PARTS)):
         parser.error(f"unknown part {', '.join(unknown)}: choose from {', '.join(PARTS)}")
