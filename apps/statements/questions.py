@@ -304,10 +304,16 @@ def quote_search(
     quotes have a `headline` (the text with the search words marked) and one more query
     counts the matches and their facets. The result's rows() read the topics in one more."""
     size = params.get("page_size") or page_size
-    quotes, next_cursor, previous_cursor, rare = _page(params, user, size, marked=summary)
+    # A first page's rare words give the summary their newest matches too.
+    keep = TOTAL_CAP + 1 if summary and params.get("cursor") is None else 0
+    quotes, next_cursor, previous_cursor, rare, newest = _page(
+        params, user, size, marked=summary, keep=keep
+    )
     result = QuoteSearchResult(quotes, next_cursor, previous_cursor)
     if summary:
-        counted, more, window, result.facets = _count_and_facets(params, user, rare=rare)
+        counted, more, window, result.facets = _count_and_facets(
+            params, user, rare=rare, newest=newest
+        )
         result.total = min(counted, TOTAL_CAP)
         result.total_capped = more or counted > TOTAL_CAP
         result.facet_window = window if result.total_capped or counted > window else None
@@ -318,18 +324,21 @@ def _cursor(direction: str, quote: Quote) -> str:
     return f"{direction}{quote.said_on.toordinal()}-{quote.pk}"
 
 
-def _page(params: dict, user, size: int, *, marked: bool = False):
+def _page(params: dict, user, size: int, *, marked: bool = False, keep: int = 0):
     """Read one page: the rows after (or before) the cursor, one more than the page holds
     to know whether there is a page beyond, and no OFFSET whatever the depth. With words, one
-    query finds the page's ids (`rare` says whether from the full-text index) and one more
-    reads them. With `marked`, each quote's `headline` is its text with the words marked."""
+    query finds the page's ids (`rare` says whether from the full-text index, and then
+    `newest` holds the ids of up to `keep` matches, newest first) and one more reads them.
+    With `marked`, each quote's `headline` is its text with the words marked."""
     text, cursor = params.get("q") or "", params.get("cursor")
     forward = cursor is None or cursor.direction == "n"
     order = NEWEST_FIRST if forward else OLDEST_FIRST
-    rows, rare = _beyond(matching_quotes(params, user=user), cursor), False
+    rows, rare, newest = _beyond(matching_quotes(params, user=user), cursor), False, None
     if text:
-        ids, rare = _page_ids(params, user, size + 1)
-        rows = Quote.objects.filter(pk__in=ids)
+        ids, rare = _page_ids(params, user, size + 1, keep=keep)
+        if rare and keep:
+            newest = ids
+        rows = Quote.objects.filter(pk__in=ids[: size + 1])
     rows = rows.with_attribution().select_related("implied_stance__topic")
     if text and marked:
         rows = rows.with_headline(text)  # the page's rows alone, read by id
@@ -348,7 +357,7 @@ def _page(params: dict, user, size: int, *, marked: bool = False):
     else:
         # Past either end of the list: back to the first page.
         previous_cursor = FIRST_PAGE
-    return quotes, next_cursor, previous_cursor, rare
+    return quotes, next_cursor, previous_cursor, rare, newest
 
 
 NEWEST_FIRST = ("-said_on", "-id")
@@ -415,12 +424,12 @@ SELECT id, false FROM ({rare}) rare WHERE (SELECT count(*) FROM fenced) < {limit
 """
 
 
-def _page_ids(params: dict, user, limit: int) -> tuple[list[int], bool]:
+def _page_ids(params: dict, user, limit: int, *, keep: int = 0) -> tuple[list[int], bool]:
     """The ids of the first `limit` matches beyond the cursor, in page order, and whether the
     words are rare: fewer than `limit` matches among the recent_scan(limit) quotes beyond the
-    cursor, which are then read from the full-text index. The limit on those quotes is a
-    fence that PostgreSQL does not look through: it reads them in index order and stops at
-    `limit` matches or at the fence, whichever comes first."""
+    cursor, which are then read from the full-text index (up to `keep` of them, if more). The
+    limit on those quotes is a fence that PostgreSQL does not look through: it reads them in
+    index order and stops at `limit` matches or at the fence, whichever comes first."""
     cursor = params.get("cursor")
     forward = cursor is None or cursor.direction == "n"
     (recent, recent_params), (where, where_params) = _recent(
@@ -428,7 +437,7 @@ def _page_ids(params: dict, user, limit: int) -> tuple[list[int], bool]:
     )
     unindexed = UNINDEXED_NEWEST_FIRST if forward else UNINDEXED_OLDEST_FIRST
     rare = _beyond(matching_quotes(params, user=user), cursor).order_by(*unindexed)
-    rare_sql, rare_params = rare.values("id")[:limit].query.sql_with_params()
+    rare_sql, rare_params = rare.values("id")[: max(limit, keep)].query.sql_with_params()
     sql = PAGE_IDS_SQL.format(
         recent=recent,
         where=where,
@@ -508,17 +517,24 @@ RECENT_SCANNED = (
 RARE_SCANNED = "SELECT 'scanned', NULL, NULL, NULL::bigint"
 
 
-def _count_and_facets(params: dict, user, *, rare: bool) -> tuple[int, bool, int, dict]:
+def _count_and_facets(
+    params: dict, user, *, rare: bool, newest: list[int] | None = None
+) -> tuple[int, bool, int, dict]:
     """The number of matches up to TOTAL_CAP + 1; whether there may be more (the newest
     SUMMARY_SCAN quotes were read and the rest not); the number of the newest matches the
     facets count (up to FACET_WINDOW); and their counts per country, topic, speaker, source,
     year and anonymity. In one query: rare words (`rare`) are read from the full-text index,
-    other searches from the newest quotes that pass the filters."""
+    unless `newest` holds the ids of their newest TOTAL_CAP + 1 matches already; other
+    searches from the newest quotes that pass the filters."""
     fields = ("id", "country_id", "speaker_id", "source_id", "said_on")
     cap = int(TOTAL_CAP + 1)
-    if rare:
-        newest = matching_quotes(params, user=user).order_by(*UNINDEXED_NEWEST_FIRST)
-        capped_sql, sql_params = newest.values(*fields)[:cap].query.sql_with_params()
+    if rare and newest is not None:
+        capped_sql = f"SELECT {', '.join(fields)} FROM {Quote._meta.db_table} WHERE id = ANY(%s)"
+        sql_params = ([int(pk) for pk in newest],)
+        sources, scanned = RARE_SOURCES.format(capped=capped_sql), RARE_SCANNED
+    elif rare:
+        matches = matching_quotes(params, user=user).order_by(*UNINDEXED_NEWEST_FIRST)
+        capped_sql, sql_params = matches.values(*fields)[:cap].query.sql_with_params()
         sources, scanned = RARE_SOURCES.format(capped=capped_sql), RARE_SCANNED
     else:
         (recent, inner_params), (where, where_params) = _recent(params, user, fields, SUMMARY_SCAN)

@@ -212,3 +212,22 @@ def test_the_result_count_reads_as_before_for_an_exact_count(corpus, client):
 
     assert re.search(r"2 quotes matching “zeppelin”", page)
     assert "Counts among the newest" not in page
+
+
+@pytest.mark.parametrize("cap", [1_000, 3])
+def test_a_later_page_counts_and_facets_the_same_as_the_first(corpus, monkeypatch, path, cap):
+    """The first page of a rare word hands its newest matches to the count and facets; a later
+    page counts them afresh."""
+    monkeypatch.setattr(questions, "TOTAL_CAP", cap)
+    query = {"q": "door", "country": "EE"}
+    first = quote_search(cleaned(query), user=None, page_size=3, summary=True)
+    later = quote_search(
+        cleaned({**query, "cursor": first.next_cursor}), user=None, page_size=3, summary=True
+    )
+
+    assert (first.total, first.total_capped, first.facets) == (
+        later.total,
+        later.total_capped,
+        later.facets,
+    )
+    assert (first.total, first.total_capped) == ((15, False) if cap > 15 else (cap, True))
