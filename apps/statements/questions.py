@@ -65,10 +65,11 @@ FACET_WINDOW = 500
 # A word search reads the quotes that pass the other filters newest first and stops at a page
 # of matches: a few rows for a common word. For a rare word it would read the whole table
 # (seconds at a million quotes), so it reads at most RECENT_SCAN quotes per row of the page,
-# within these bounds (4,000 for a page of 20, 5,100 for one of 50); short of a page of
-# matches there, the word is rare (under about one quote in 100 to 200) and the search asks
-# the full-text index for every match and sorts them, which costs little because they are few.
-RECENT_SCAN = 100
+# within these bounds (4,200 for a page of 20, 10,200 for one of 50: about 5 and 11 ms at a
+# million quotes); short of a page of matches there, the word is rare (under about one quote
+# in 200) and the search asks the full-text index for every match and sorts them, which costs
+# little because they are few.
+RECENT_SCAN = 200
 RECENT_SCAN_MIN = 4_000
 RECENT_SCAN_MAX = 20_000
 FACET_SIZE = 10
@@ -454,16 +455,15 @@ def _page_ids(params: dict, user, limit: int, *, keep: int = 0) -> tuple[list[in
     return [pk for pk, from_fence in found if not from_fence], True
 
 
-# The newest TOTAL_CAP + 1 matches (`capped`) are counted: a broad search costs no more than
-# a narrow one. Where they come from a bounded scan of the newest quotes (`recent`), `scanned`
+# Up to TOTAL_CAP + 1 matches (`capped`) are counted: a broad search costs no more than a
+# narrow one. Where they come from a bounded scan of the newest quotes (`recent`), `scanned`
 # says how many quotes it read when it found fewer (it read them all): as many as
 # SUMMARY_SCAN, and there may be more matches beyond. Each facet counts per id over the newest
 # FACET_WINDOW matches (`hits`), keeps its largest values, and only then looks up their
 # names: a handful of primary-key reads, not a join with every person or source. All in one
 # statement.
 FACET_SQL = """
-WITH {sources}, hits AS MATERIALIZED (
-  SELECT * FROM capped ORDER BY said_on DESC, id DESC LIMIT {window})
+WITH {sources}
 SELECT 'total', NULL::text, NULL::text, (SELECT count(*) FROM capped)
 UNION ALL
 SELECT 'window', NULL, NULL, (SELECT count(*) FROM hits)
@@ -501,20 +501,28 @@ FACET_KEYS = {
 }
 
 
-# Where the summary's matches come from: the full-text index for rare words, sorted; else
-# the newest quotes that pass the filters, read newest first (PostgreSQL computes a CTE only
-# as far as it is read, so a common word stops at TOTAL_CAP + 1 matches).
-RARE_SOURCES = "capped AS MATERIALIZED ({capped})"
+# Where the summary's matches come from. Without words: any TOTAL_CAP + 1 of them counted,
+# the newest FACET_WINDOW read newest first for the facets. Rare words: the newest TOTAL_CAP + 1
+# matches from the full-text index, sorted. Other words: the newest quotes that pass the
+# filters, read newest first (PostgreSQL computes a CTE only as far as it is read, so a common
+# word stops at TOTAL_CAP + 1 matches).
+NEWEST_HITS = (
+    "hits AS MATERIALIZED (SELECT * FROM capped ORDER BY said_on DESC, id DESC LIMIT {window})"
+)
+FILTER_SOURCES = "capped AS MATERIALIZED ({capped}), hits AS MATERIALIZED ({hits})"
+RARE_SOURCES = "capped AS MATERIALIZED ({capped}), " + NEWEST_HITS
 RECENT_SOURCES = (
     "recent AS MATERIALIZED ({recent}), capped AS MATERIALIZED ("
-    "SELECT id, country_id, speaker_id, source_id, said_on FROM recent {where} LIMIT {cap})"
+    "SELECT id, country_id, speaker_id, source_id, said_on FROM recent {where} LIMIT {cap}), "
+    + NEWEST_HITS
 )
 # Counted only when fewer than TOTAL_CAP + 1 matches were found (a one-time filter), so once
 # the whole of `recent` has been read anyway.
 RECENT_SCANNED = (
     "SELECT 'scanned', NULL, NULL, count(*) FROM recent WHERE (SELECT count(*) FROM capped) < {cap}"
 )
-RARE_SCANNED = "SELECT 'scanned', NULL, NULL, NULL::bigint"
+# Where every match was counted (up to TOTAL_CAP + 1).
+ALL_SCANNED = "SELECT 'scanned', NULL, NULL, NULL::bigint"
 
 
 def _count_and_facets(
@@ -524,26 +532,33 @@ def _count_and_facets(
     SUMMARY_SCAN quotes were read and the rest not); the number of the newest matches the
     facets count (up to FACET_WINDOW); and their counts per country, topic, speaker, source,
     year and anonymity. In one query: rare words (`rare`) are read from the full-text index,
-    unless `newest` holds the ids of their newest TOTAL_CAP + 1 matches already; other
-    searches from the newest quotes that pass the filters."""
+    unless `newest` holds the ids of their newest TOTAL_CAP + 1 matches already; other words
+    from the newest quotes that pass the filters; no words, from the quotes that do."""
     fields = ("id", "country_id", "speaker_id", "source_id", "said_on")
-    cap = int(TOTAL_CAP + 1)
+    cap, window = int(TOTAL_CAP + 1), int(FACET_WINDOW)
     if rare and newest is not None:
         capped_sql = f"SELECT {', '.join(fields)} FROM {Quote._meta.db_table} WHERE id = ANY(%s)"
-        sql_params = ([int(pk) for pk in newest],)
-        sources, scanned = RARE_SOURCES.format(capped=capped_sql), RARE_SCANNED
+        sql_params: tuple = ([int(pk) for pk in newest],)
+        sources = RARE_SOURCES.format(capped=capped_sql, window=window)
+        scanned = ALL_SCANNED
     elif rare:
         matches = matching_quotes(params, user=user).order_by(*UNINDEXED_NEWEST_FIRST)
         capped_sql, sql_params = matches.values(*fields)[:cap].query.sql_with_params()
-        sources, scanned = RARE_SOURCES.format(capped=capped_sql), RARE_SCANNED
+        sources, scanned = RARE_SOURCES.format(capped=capped_sql, window=window), ALL_SCANNED
+    elif not params.get("q"):
+        found = _filtered(params, user=user)
+        capped_sql, capped_params = found.order_by().values("pk")[:cap].query.sql_with_params()
+        hits = found.order_by(*NEWEST_FIRST).values(*fields)[:window]
+        hits_sql, hits_params = hits.query.sql_with_params()
+        sources = FILTER_SOURCES.format(capped=capped_sql, hits=hits_sql)
+        sql_params, scanned = (*capped_params, *hits_params), ALL_SCANNED
     else:
         (recent, inner_params), (where, where_params) = _recent(params, user, fields, SUMMARY_SCAN)
-        sources = RECENT_SOURCES.format(recent=recent, where=where, cap=cap)
+        sources = RECENT_SOURCES.format(recent=recent, where=where, cap=cap, window=window)
         sql_params = (*inner_params, *where_params)
         scanned = RECENT_SCANNED.format(cap=cap)
     sql = FACET_SQL.format(
         sources=sources,
-        window=int(FACET_WINDOW),
         scanned=scanned,
         size=int(FACET_SIZE),
         country=Country._meta.db_table,
