@@ -5,7 +5,9 @@ its own is best; the tests write only under a key prefix of their own and delete
 Without it they are skipped, with that reason, which is acceptable because CI runs them:
 .ci/run starts Debian's redis-server on a free port and sets REDIS_TEST_URL, and under
 CI=true a missing REDIS_TEST_URL fails (test_ci_runs_the_shared_cache_tests) instead of
-skipping. To run them here: REDIS_TEST_URL=redis://127.0.0.1:6379/15 (or any server).
+skipping. Without REDIS_TEST_URL they start a redis-server of their own when Debian's
+redis-server is installed (so `make test` runs them); REDIS_TEST_URL=redis://127.0.0.1:6379/15
+points them at any other server.
 
 A second web process is played by dropping this one's cache client (its connections and
 anything it holds) and making a new one: what it finds was kept in the server. The outage
@@ -34,8 +36,8 @@ from tests.factories import CountryFactory, TopicFactory, make_position
 
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "")
 SKIP_REASON = (
-    "REDIS_TEST_URL is not set: these tests need a real Redis server "
-    "(.ci/run starts one and sets it; CI fails without it)"
+    "REDIS_TEST_URL is not set and redis-server is not installed: these tests need a real "
+    "Redis server (apt-get install redis-server; .ci/run starts one; CI fails without it)"
 )
 
 PAGE = "/countries/EE/"
@@ -80,11 +82,25 @@ class SharedCache:
             self.server.delete(key)
 
 
-@pytest.fixture
-def shared(monkeypatch):
-    if not REDIS_TEST_URL:
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory):
+    """REDIS_TEST_URL's server, or else a redis-server of this module's own when Debian's
+    redis-server is installed (so `make test` runs these tests too); skipped, saying why,
+    only with neither."""
+    if REDIS_TEST_URL:
+        yield REDIS_TEST_URL
+        return
+    if shutil.which("redis-server") is None:
         pytest.skip(SKIP_REASON)
-    shared = SharedCache(REDIS_TEST_URL)
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def shared(monkeypatch, server_url):
+    shared = SharedCache(server_url)
     shared.server.ping()
     monkeypatch.setattr(caching, "cache_outage", caching.CacheOutage())
     throttling.COUNTS_DURING_OUTAGE.clear()
