@@ -1,13 +1,11 @@
 """One cache shared by every web process (CACHE_URL=redis://…), against a real Redis server.
 
-These tests need a Redis-compatible server: REDIS_TEST_URL names it (a database number of
-its own is best; the tests write only under a key prefix of their own and delete it after).
-Without it they are skipped, with that reason, which is acceptable because CI runs them:
-.ci/run starts Debian's redis-server on a free port and sets REDIS_TEST_URL, and under
-CI=true a missing REDIS_TEST_URL fails (test_ci_runs_the_shared_cache_tests) instead of
-skipping. Without REDIS_TEST_URL they start a redis-server of their own when Debian's
-redis-server is installed (so `make test` runs them); REDIS_TEST_URL=redis://127.0.0.1:6379/15
-points them at any other server.
+These tests need a Redis-compatible server: REDIS_TEST_URL names one (a database number of
+its own is best; the tests write only under a key prefix of their own and delete it after);
+without it they start a redis-server of their own when Debian's redis-server is installed,
+so `make test` runs them. With neither they are skipped, saying why: .ci/run installs and
+starts redis-server and sets REDIS_TEST_URL, and under CI=true a missing REDIS_TEST_URL
+fails (test_ci_runs_the_shared_cache_tests) instead of skipping.
 
 A second web process is played by dropping this one's cache client (its connections and
 anything it holds) and making a new one: what it finds was kept in the server. The outage
