@@ -489,6 +489,13 @@ def _no_progress(checked: int) -> None:
     pass
 
 
+STORE_ROWS = 5000  # rows stored between two calls of progress
+
+
+def _parts(items: list) -> list[list]:
+    return [items[start : start + STORE_ROWS] for start in range(0, len(items), STORE_ROWS)]
+
+
 def _import(rows, by, result, progress) -> None:
     def error(number, problem):
         if len(result.errors) < MAX_ERRORS:
@@ -508,17 +515,21 @@ def _import(rows, by, result, progress) -> None:
         return
     with foreign_keys_checked_now():  # once for the three stores
         source_record_many(lookups.new_sources)
-        progress(len(rows))
-        quotes = quote_record_many([row.quote for row in checked])
+        quotes: list[Quote] = []
+        # In parts, with a sign of life between them (the admin's run page waits on it).
+        for part in _parts(checked):
+            progress(len(rows))
+            quotes += quote_record_many([row.quote for row in part])
         result.quotes = len(quotes)
-        progress(len(rows))
         # Drafts and positions in review wait outside the published history: stored together.
         in_review = [
             (row.position, [quote])
             for row, quote in zip(checked, quotes, strict=True)
             if row.position is not None
         ]
-        result.positions = len(position_record_many(in_review))
+        for part in _parts(in_review):
+            progress(len(rows))
+            result.positions += len(position_record_many(part))
     for row, quote in zip(checked, quotes, strict=True):
         if row.published is None:
             continue

@@ -270,3 +270,17 @@ def test_the_queries_of_an_import_with_positions_do_not_grow_with_the_rows(
 # Lookups (a query per kind of name), the stored quotes, and the three stores (sources,
 # quotes and their topics, positions and their evidence) with their key checks: per file.
 IMPORT_QUERIES = 25
+
+
+def test_a_file_stored_in_parts_links_each_position_to_its_own_quote(world, monkeypatch):
+    monkeypatch.setattr(imports, "STORE_ROWS", 2)
+    rows = [{**ROW, "text": f"Words {n}.", "position_summary": f"Words {n}."} for n in range(5)]
+    checked = []
+
+    result = statements_import(rows=rows, by=EditorFactory(), progress=checked.append)
+
+    assert (result.quotes, result.positions) == (5, 5)
+    for position in Position.objects.all():
+        assert position.evidence.get().text == position.summary
+    # After each row checked, then before each part stored: 3 parts of quotes, 3 of positions.
+    assert checked == [1, 2, 3, 4, 5] + [5] * 6
