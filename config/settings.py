@@ -353,6 +353,11 @@ PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # sets FOUR_EYES=false.
 FOUR_EYES = env_bool("FOUR_EYES", True)
 
+# The admin's statements upload imports in a thread of the web process and shows a progress
+# page (apps/positions/import_runs.py), so a 5 MB file never meets the worker timeout. The
+# tests import inside the request (tests/conftest.py).
+IMPORT_IN_BACKGROUND = env_bool("IMPORT_IN_BACKGROUND", True)
+
 # Content Security Policy (django-csp): our pages load scripts and styles from this site
 # only; no inline script or style attribute is needed anywhere.
 from csp.constants import NONE, SELF  # noqa: E402

@@ -55,8 +55,11 @@ def quote_check(quote: Quote, topics=None) -> None:
     if implied_stance is not None and topics is not None:
         if implied_stance.topic not in list(topics):
             errors["implied_stance"] = "The implied stance must be on one of the quote's topics."
-    if quote.source_id and quote.said_on and quote.source.published_on:
-        if quote.said_on > quote.source.published_on and quote.source.published_precision == "day":
+    # The source may be new and not yet stored (an import stores its new sources with the
+    # quotes): the rule holds for it all the same.
+    source = quote.source if quote.source_id or Quote.source.is_cached(quote) else None
+    if source is not None and quote.said_on and source.published_on:
+        if quote.said_on > source.published_on and source.published_precision == "day":
             errors["said_on"] = "A quote cannot be said after its source was published."
     if errors:
         raise ValidationError(errors)

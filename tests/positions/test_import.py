@@ -143,3 +143,20 @@ def test_overlapping_positions_inside_one_file_are_refused(world, settings):
 
     assert [(e.row, e.column) for e in result.errors] == [(3, "position_valid_from")]
     assert not Position.objects.exists()
+
+
+def test_a_quote_said_after_its_new_source_was_published_is_refused(world, tmp_path, capsys):
+    # The rule the other doors apply holds for a source the file itself brings in.
+    path = write(
+        tmp_path,
+        HEADER
+        + "Third report,2023-07-12,news_report,secondary,Said later.,olaf,,DE,2023-08-01,membership,draft,,,,,\n",
+    )
+
+    with pytest.raises(CommandError, match="1 error"):
+        call_command("import_statements", str(path), "--as", "ingrid")
+
+    errors = capsys.readouterr().err
+    assert "row 2, column said_on: A quote cannot be said after its source was published." in errors
+    assert not Source.objects.filter(title="Third report").exists()
+    assert not Quote.objects.filter(text="Said later.").exists()
