@@ -223,13 +223,15 @@ def build_changes(
     topics=None,
     country_codes=None,
     evidence: bool = True,
+    counts: bool = True,
 ) -> list[Change]:
     """Return who moved between two dates: stance changes, new and ended positions.
 
     A few small queries (topics, stances, countries, the positions in force on either date
     as plain values, their organizations), then the published evidence of the positions
     that moved (and only those), or with ``evidence=False`` only its count (see
-    ``attach_evidence`` to fetch it later for some of the changes).
+    ``attach_evidence`` to fetch it later for some of the changes), or with ``counts=False``
+    as well, neither (the caller attaches the evidence of the changes it shows).
     """
     # The codebook in one query: every stance with its topic.
     stances = {s.pk: s for s in Stance.objects.select_related("topic")}
@@ -282,7 +284,7 @@ def build_changes(
         changes.append(Change(key[0], latest.topic, old, new))
     if evidence:
         attach_evidence(changes)
-    else:
+    elif counts:
         shown = [change.shown for change in changes]
         counts = published_evidence_counts([side.pk for side in shown])
         for side in shown:

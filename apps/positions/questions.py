@@ -431,7 +431,7 @@ class ChangeList:
 
 # The API's change list comes in pages: the evidence is fetched for one page of changes, so
 # the cost of an answer does not grow with the number of changes.
-CHANGES_PAGE_SIZE = 100
+CHANGES_PAGE_SIZE = 50
 CHANGES_PAGE_SIZE_MAX = 500
 
 
@@ -460,6 +460,7 @@ def changes(params: dict, *, evidence: bool = True) -> ChangeList:
         topics=params.get("topics") or None,
         country_codes=[c.code for c in params.get("countries") or []] or None,
         evidence=evidence and not paged,
+        counts=not paged,  # a page counts the evidence it attaches
     )
     if not paged:
         return ChangeList(params["from"], params["to"], entries)
@@ -467,6 +468,5 @@ def changes(params: dict, *, evidence: bool = True) -> ChangeList:
     pages = max(1, -(-len(entries) // size))
     page = params["page"]
     shown = entries[(page - 1) * size : page * size]
-    if evidence:
-        attach_evidence(shown)
+    attach_evidence(shown)  # also when `evidence` is off: the count comes with it
     return ChangeList(params["from"], params["to"], shown, len(entries), page, pages)

@@ -182,3 +182,33 @@ def test_a_draft_dated_inside_a_published_position_changes_nothing_analysts_see(
     assert editor_client.post("/api/v1/positions/", body, format="json").status_code == 201
 
     assert anon.get("/api/v1/matrix/?as_of=2023-07-10&countries=US").json() == before
+
+
+def test_the_change_list_comes_in_pages_with_their_count_and_links(anon, seeded):
+    path = "/api/v1/changes/?from=2022-01-01&to=2023-07-12"
+    whole = anon.get(path).json()
+    first = anon.get(path + "&page_size=5").json()
+    assert whole["count"] > 5 and whole["pages"] == 1 and whole["next"] is None
+
+    pages, entries, answer = 0, [], first
+    while True:
+        pages += 1
+        entries += answer["entries"]
+        assert answer["count"] == whole["count"] and answer["page"] == pages
+        if answer["next"] is None:
+            break
+        assert "page=" in answer["next"]
+        answer = anon.get(answer["next"]).json()
+        assert answer["previous"] is not None
+
+    assert pages == first["pages"] == -(-whole["count"] // 5)
+    assert entries == whole["entries"]  # the same changes, in the same order, each once
+    assert first["previous"] is None
+
+
+@pytest.mark.parametrize("query", ["page=0", "page=x", "page_size=0", "page_size=501"])
+def test_a_bad_page_is_a_400_naming_it(anon, seeded, query):
+    response = anon.get(f"/api/v1/changes/?from=2022-01-01&{query}")
+
+    assert response.status_code == 400
+    assert query.split("=")[0] in response.json()
