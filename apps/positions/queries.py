@@ -286,9 +286,9 @@ def build_changes(
         attach_evidence(changes)
     elif counts:
         shown = [change.shown for change in changes]
-        counts = published_evidence_counts([side.pk for side in shown])
+        numbers = published_evidence_counts([side.pk for side in shown])
         for side in shown:
-            side.evidence_count = counts.get(side.pk, 0)
+            side.evidence_count = numbers.get(side.pk, 0)
     changes.sort(key=lambda c: (c.holder.type != "organization", c.holder.name, c.topic.order))
     return changes
 
