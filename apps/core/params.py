@@ -27,6 +27,8 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.choices import CallableChoiceIterator
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from apps.core.validators import check_date
 
@@ -121,11 +123,48 @@ class TextParam(forms.CharField):
         super().__init__(**kwargs)
 
 
+def _attributes(attrs: dict) -> str:
+    """A widget's attributes as Django's django/forms/widgets/attrs.html writes them."""
+    return "".join(
+        f" {name}" if value is True else f' {name}="{escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class PythonSelectMixin:
+    """A select (single or multiple) written in Python, to the byte what Django's templates
+    (select.html, select_option.html) write: tests/core/test_python_select.py compares them.
+    The filter forms carry a select of every country, and rendering one template per option
+    cost more than the rest of a cold page."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]  # type: ignore[attr-defined]
+        parts = [f'<select name="{escape(str(widget["name"]))}"{_attributes(widget["attrs"])}>']
+        for group_name, options, _ in widget["optgroups"]:
+            if group_name:
+                parts.append(f'\n  <optgroup label="{escape(str(group_name))}">')
+            for option in options:
+                parts.append(
+                    f'\n  <option value="{escape(str(option["value"]))}"'
+                    f"{_attributes(option['attrs'])}>{escape(str(option['label']))}</option>\n"
+                )
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))
+
+
+class PythonSelect(PythonSelectMixin, forms.Select):
+    """A single select written in Python (PythonSelectMixin)."""
+
+
 class ReferenceParam(forms.ModelChoiceField):
     """One object named by its key (a slug or a code): an unknown key is refused, naming it."""
 
     openapi: dict[str, object] = {"type": "string"}
     queryset: QuerySet  # always given
+    widget = PythonSelect
 
     def __init__(self, queryset, *, key: str, noun: str, upper: bool = False, **kwargs):
         self.key, self.noun, self.upper = key, noun, upper
@@ -154,7 +193,7 @@ class ReferenceParam(forms.ModelChoiceField):
         return str(getattr(obj, "name", obj))
 
 
-class MultipleValues(forms.SelectMultiple):
+class MultipleValues(PythonSelectMixin, forms.SelectMultiple):
     """A multi-select whose value comes from a repeated parameter or a comma-separated one."""
 
     def value_from_datadict(self, data, files, name):
