@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from apps.actors.models import Country, Organization
 from apps.core.models import Status
 from apps.positions.models import Conditionality, Confidence, Position, Stance, Topic
-from apps.statements.models import Quote
+from apps.statements.models import QUOTE_ATTRIBUTION, Quote
 
 
 @dataclasses.dataclass(frozen=True)
@@ -321,17 +321,6 @@ def published_evidence_counts(position_ids) -> dict[int, int]:
         .annotate(n=Count("*"))
     )
     return {row["position_id"]: row["n"] for row in rows}
-
-
-# What a quote is shown with (Quote.objects.with_attribution()), from the evidence links.
-QUOTE_ATTRIBUTION = (
-    "speaker",
-    "role__organization",
-    "country",
-    "source__publisher",
-    "source__author",
-    "event",
-)
 
 
 def holder_organizations():

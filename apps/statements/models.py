@@ -160,6 +160,18 @@ def sees_unpublished_quotes(user) -> bool:
     return user is not None and user.is_authenticated and user.has_perm("statements.change_quote")
 
 
+# What a quote is shown with: joined wherever quotes are listed (QuoteQuerySet.with_attribution,
+# and the evidence of a change list, read through the evidence links).
+QUOTE_ATTRIBUTION = (
+    "speaker",
+    "role__organization",
+    "country",
+    "source__publisher",
+    "source__author",
+    "event",
+)
+
+
 class QuoteQuerySet(models.QuerySet):
     def published(self):
         """Return quotes that analysts and anonymous clients may see."""
@@ -199,14 +211,7 @@ class QuoteQuerySet(models.QuerySet):
 
     def with_attribution(self):
         """Return quotes with speaker, role, country, source and event joined in one query."""
-        return self.select_related(
-            "speaker",
-            "role__organization",
-            "country",
-            "source__publisher",
-            "source__author",
-            "event",
-        )
+        return self.select_related(*QUOTE_ATTRIBUTION)
 
 
 @pghistory.track(exclude=["search_vector"])
