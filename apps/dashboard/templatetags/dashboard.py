@@ -78,6 +78,18 @@ def with_param(context, name: str, value) -> str:
 # place, so no cell repeats htmx attributes.
 
 
+def _prefixes() -> dict[str, str]:
+    """The pages' addresses up to their key ("/countries/"), for cells written here: one
+    reverse() per page rather than one per cell."""
+    from django.urls import reverse
+
+    return {
+        "country": reverse("dashboard:country", args=["XX"])[: -len("XX/")],
+        "evidence": reverse("dashboard:position-evidence", args=[0])[: -len("0/evidence/")],
+        "topic": reverse("dashboard:topic", args=["x"])[: -len("x/")],
+    }
+
+
 def _cell(position, evidence_prefix: str) -> str:
     value = position.stance.value
     meta = position.get_confidence_display()
@@ -98,10 +110,8 @@ def _cell(position, evidence_prefix: str) -> str:
 @register.simple_tag
 def matrix_rows(rows, topics) -> str:
     """The matrix's body rows: a header cell naming the ally, then one cell per topic."""
-    from django.urls import reverse
-
-    country_prefix = reverse("dashboard:country", args=["XX"])[: -len("XX/")]
-    evidence_prefix = reverse("dashboard:position-evidence", args=[0])[: -len("0/evidence/")]
+    urls = _prefixes()
+    country_prefix, evidence_prefix = urls["country"], urls["evidence"]
     out = []
     for row in rows:
         holder = row.holder
@@ -182,13 +192,7 @@ def _compare_cell(entry, topic, urls) -> str:
 @register.simple_tag
 def compare_rows(rows) -> str:
     """The comparison's body rows: each topic, then its cell in every column."""
-    from django.urls import reverse
-
-    urls = {
-        "country": reverse("dashboard:country", args=["XX"])[: -len("XX/")],
-        "evidence": reverse("dashboard:position-evidence", args=[0])[: -len("0/evidence/")],
-        "topic": reverse("dashboard:topic", args=["x"])[: -len("x/")],
-    }
+    urls = _prefixes()
     out = []
     for topic, entries in rows:
         cells = "".join(_compare_cell(entry, topic, urls) for entry in entries)
@@ -210,10 +214,8 @@ MOVES = {
 @register.simple_tag
 def changes_rows(changes) -> str:
     """The change list's body rows: who, on what, which way, before, after, its quotes."""
-    from django.urls import reverse
-
-    country_prefix = reverse("dashboard:country", args=["XX"])[: -len("XX/")]
-    evidence_prefix = reverse("dashboard:position-evidence", args=[0])[: -len("0/evidence/")]
+    urls = _prefixes()
+    country_prefix, evidence_prefix = urls["country"], urls["evidence"]
     none = '<span class="muted">None</span>'
     out = []
     for change in changes:
@@ -248,9 +250,7 @@ def _time(day) -> str:
 def timeline_items(positions) -> str:
     """A country's timeline on one topic: each position's period, stance, condition, summary,
     correction, and its quotes (counted; opened on demand)."""
-    from django.urls import reverse
-
-    evidence_prefix = reverse("dashboard:position-evidence", args=[0])[: -len("0/evidence/")]
+    evidence_prefix = _prefixes()["evidence"]
     out = []
     for position in positions:
         retracted = position.status == "retracted"
