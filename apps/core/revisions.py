@@ -259,3 +259,12 @@ def revision_changes_many(revisions, *, targets=None) -> dict[Any, list[Change]]
                 before = getattr(target, name, None) if target else None
                 rows.append(Change(name, label, before, value))
     return changes
+
+
+def revision_values(revision: Revision) -> dict[str, Any]:
+    """The revision's proposed values as python values by field name (related objects by
+    their ``<name>_id``, many-to-many as lists of objects), as its publication would apply them."""
+    model = revision.content_type.model_class()
+    if model is None:
+        return {}
+    return _python_values(model, revision.changes)

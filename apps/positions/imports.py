@@ -52,6 +52,7 @@ from apps.positions.services import (
     position_check_new,
     position_record,
     position_record_many,
+    position_same_day_clashes,
 )
 from apps.statements.models import Event, Quote, Source
 from apps.statements.services import (
@@ -511,6 +512,10 @@ def _import(rows, by, result, progress) -> None:
         except RowError as problem:
             error(number, problem)
         progress(number - 1)
+    waiting = [row for row in checked if row.position is not None]
+    clashes = position_same_day_clashes([row.position for row in waiting])
+    for index, problem in sorted(clashes.items()):
+        error(waiting[index].number, _position_error(ValidationError({"valid_from": problem})))
     if result.errors:
         return
     with foreign_keys_checked_now():  # once for the three stores

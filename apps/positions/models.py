@@ -112,6 +112,10 @@ class Position(TimestampedModel):
     evidence = models.ManyToManyField("statements.Quote", related_name="positions", blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     correction_note = long_text_field(help_text="Why the position was corrected or retracted.")
+    review_note = long_text_field(
+        editable=False,
+        help_text="Why a reviewer sent it back to its author; cleared when it is submitted again.",
+    )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from apps.actors.models import Country, Organization
@@ -58,8 +58,12 @@ def position_check(
     status: str = Status.DRAFT,
     evidence=(),
     exclude_id: int | None = None,
+    same_day: bool = True,
 ) -> None:
-    """Raise a ValidationError naming each field that breaks a position rule; write nothing."""
+    """Raise a ValidationError naming each field that breaks a position rule; write nothing.
+
+    ``same_day=False`` leaves out the one rule that asks the database about other positions
+    of a draft (an import checks its whole file at once: position_same_day_clashes)."""
     errors = _holder_errors(country, organization)
     if stance is not None and topic is not None and stance.topic_id != topic.pk:
         errors["stance"] = (
@@ -77,20 +81,24 @@ def position_check(
         if errors:
             raise ValidationError(errors)
         return
+    if status == Status.RETRACTED:
+        return
+    if same_day or status == Status.PUBLISHED:
+        clash = position_same_day(
+            country=country,
+            organization=organization,
+            topic=topic,
+            valid_from=valid_from,
+            exclude_id=exclude_id,
+        )
+        if clash is not None:
+            raise ValidationError({"valid_from": same_day_error(clash)})
     if status != Status.PUBLISHED:
         # Drafts and positions in review stay out of the published history until published.
         return
     history = _published_history(country, organization, topic)
     if exclude_id is not None:
         history = history.exclude(pk=exclude_id)
-    same_day = history.filter(valid_from=valid_from).first()
-    if same_day is not None:
-        raise ValidationError(
-            {
-                "valid_from": f"{same_day.holder} already has a position on {topic.name} from "
-                f"{valid_from:%d %B %Y}. Correct that one instead of adding another."
-            }
-        )
     if valid_to is not None:
         following = history.filter(valid_from__gt=valid_from).order_by("valid_from").first()
         if following is not None and valid_to > following.valid_from:
@@ -100,6 +108,89 @@ def position_check(
                     f"end it on or before that date, or leave it empty."
                 }
             )
+
+
+# A second position of one holder on one topic from the same day is a duplicate, whatever
+# its status: the published one is corrected, the waiting one completed or withdrawn.
+SAME_DAY_STATUSES = (Status.DRAFT, Status.IN_REVIEW, Status.PUBLISHED)
+
+
+def position_same_day(
+    *, topic, valid_from, country=None, organization=None, exclude_id=None
+) -> Position | None:
+    """Return the holder's other position on the topic from the same day (published first,
+    then the oldest waiting one), or None; retracted ones do not count."""
+    if topic is None or valid_from is None or (country is None) == (organization is None):
+        return None
+    clashes = (
+        Position.objects.for_holder(country=country, organization=organization)
+        .filter(topic=topic, valid_from=valid_from, status__in=SAME_DAY_STATUSES)
+        .select_related("country", "organization", "topic", "created_by")
+    )
+    if exclude_id is not None:
+        clashes = clashes.exclude(pk=exclude_id)
+    found = list(clashes.order_by("pk"))
+    published = [p for p in found if p.status == Status.PUBLISHED]
+    return (published or found or [None])[0]
+
+
+def same_day_error(clash: Position) -> ValidationError:
+    """The error on valid_from for a duplicate of ``clash``; its params name the position."""
+    day = f"{clash.valid_from:%d %B %Y}"
+    if clash.status == Status.PUBLISHED:
+        message = (
+            f"{clash.holder} already has a position on {clash.topic.name} from {day} "
+            f"(position {clash.pk}, published and in force). Correct that one instead of "
+            "adding another."
+        )
+    else:
+        author = clash.created_by.get_username() if clash.created_by else "the system"
+        message = (
+            f"{clash.holder} already has a position on {clash.topic.name} from {day} "
+            f"waiting for review (position {clash.pk}, {clash.get_status_display().lower()}, "
+            f"by {author}). Add your evidence to that one instead of adding another, or ask "
+            "its author to withdraw it."
+        )
+    return ValidationError(
+        message, code="same_day", params={"position": clash.pk, "status": clash.status}
+    )
+
+
+def position_same_day_clashes(positions: list[Position]) -> dict[int, ValidationError]:
+    """For new positions not yet stored (an import's), the same-day error of each that
+    duplicates a stored position, by index; one query whatever their number.
+
+    Rows of one file coding the same holder, topic and day are each a position with its own
+    quote, stored together in review, as before: the reviewer sees them side by side."""
+    keys: dict[tuple, list[int]] = {}
+    for index, position in enumerate(positions):
+        if position.status == Status.RETRACTED:
+            continue
+        key = (
+            position.country_id,
+            position.organization_id,
+            position.topic_id,
+            position.valid_from,
+        )
+        keys.setdefault(key, []).append(index)
+    if not keys:
+        return {}
+    stored = {
+        (p.country_id, p.organization_id, p.topic_id, p.valid_from): p
+        for p in Position.objects.filter(
+            valid_from__in={key[3] for key in keys},
+            topic_id__in={key[2] for key in keys},
+            status__in=SAME_DAY_STATUSES,
+        )
+        .select_related("country", "organization", "topic", "created_by")
+        .order_by("status", "-pk")  # the published one last, then the oldest: they win
+    }
+    return {
+        index: same_day_error(stored[key])
+        for key, indexes in keys.items()
+        if key in stored
+        for index in indexes
+    }
 
 
 def _published_evidence_error(evidence: list) -> str | None:
@@ -154,6 +245,9 @@ def position_record(
     positions in review wait outside that history until they are published.
     """
     evidence = list(evidence)
+    if (country is None) != (organization is None):
+        # Before the checks: a same-day duplicate saved meanwhile by another editor is seen.
+        _lock_holder(country, organization)
     position = _position_new(
         by=by,
         evidence=evidence,
@@ -169,7 +263,6 @@ def position_record(
         summary=summary,
         status=status,
     )
-    _lock_holder(country, organization)
     if status == Status.PUBLISHED:
         _fit_into_history(position, by)
     with constraint_errors(OVERLAP_CONSTRAINTS):
@@ -178,13 +271,13 @@ def position_record(
     return position
 
 
-def _position_new(*, by, evidence: list, given=(), **fields) -> Position:
+def _position_new(*, by, evidence: list, given=(), same_day: bool = True, **fields) -> Position:
     """A new position (unsaved) checked by every rule that holds before it is written:
     position_check's, its fields' own (choices, lengths, dates) and the review rules for its
     status; stamped with its author. ``given`` names related fields holding stored objects,
     whose existence is not asked again."""
     position = Position(**{**fields, "confidence": fields.get("confidence") or Confidence.REPORTED})
-    _check_as_stored(position, evidence)
+    _check_as_stored(position, evidence, same_day=same_day)
     position.full_clean(exclude=list(given), validate_constraints=False)
     _review_check(position, previous=None, by=by)
     stamp(position, by)
@@ -211,7 +304,8 @@ def position_check_new(
     naming each field; write nothing.
 
     Such a position waits outside the published history and needs no evidence yet, so the
-    check asks the database nothing: the related objects given must be stored ones (an
+    check asks the database nothing (same-day duplicates are found for a whole file at once
+    by position_same_day_clashes): the related objects given must be stored ones (an
     importer looks them up once per file). A published position is fitted into its history
     by position_record, one at a time.
     """
@@ -222,6 +316,7 @@ def position_check_new(
         by=by,
         evidence=[],
         given=[name for name, value in related.items() if getattr(value, "pk", None)],
+        same_day=False,  # the importer asks once for its whole file: position_same_day_clashes
         **related,
         valid_from=valid_from,
         valid_to=valid_to,
@@ -405,9 +500,10 @@ def _position_propose(position: Position, *, stored: Position, proposed: dict, e
     return position
 
 
-def _check_as_stored(position: Position, evidence: list) -> None:
+def _check_as_stored(position: Position, evidence: list, *, same_day: bool = True) -> None:
     """Check an edited position, with this evidence, as if it were stored (position_check)."""
     position_check(
+        same_day=same_day,
         topic=position.topic,
         stance=position.stance,
         valid_from=position.valid_from,
@@ -437,6 +533,8 @@ def _position_apply(
     _review_check(position, previous=previous, by=by, stored=stored, rewritten=rewritten)
     if reviewer is not None:
         position.reviewed_by = reviewer
+    if previous == Status.DRAFT and position.status != Status.DRAFT:
+        position.review_note = ""  # answered: submitted again (or published)
     if previous != Status.PUBLISHED and position.status == Status.PUBLISHED:
         _lock_holder(position.country, position.organization)
         _fit_into_history(position, by)
@@ -489,6 +587,63 @@ def position_delete(*, position: Position, by=None) -> None:
     if status == Status.PUBLISHED:
         # After the delete: until then the position still holds its period.
         _reopen_predecessor(position, by)
+
+
+WAITING = (Status.DRAFT, Status.IN_REVIEW)
+
+
+def may_withdraw(user, position: Position) -> bool:
+    """Whether the user may withdraw (delete) the position: an administrator any, an editor
+    only their own that is not on record (a draft, or one in review)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    return (
+        position.status in WAITING
+        and position.created_by_id == user.pk
+        and user.has_perm("positions.change_position")
+    )
+
+
+@transaction.atomic
+def position_withdraw(*, position: Position, by) -> None:
+    """Delete a draft or a position in review at its author's wish (an administrator may
+    delete any position: position_delete). Refused for anything on record or not theirs."""
+    stored = Position.objects.select_for_update().filter(pk=position.pk).first()
+    if stored is None:
+        raise Position.DoesNotExist(f"No position {position.pk}.")
+    if stored.status not in WAITING and not getattr(by, "is_superuser", False):
+        raise ValidationError(
+            {
+                "status": "A published or retracted position is corrected or retracted, never withdrawn."
+            }
+        )
+    if not may_withdraw(by, stored):
+        raise PermissionDenied("Only its author withdraws a draft (or an administrator).")
+    position_delete(position=stored, by=by)
+
+
+@transaction.atomic
+def position_send_back(*, position: Position, by, note: str, expected_version=None) -> Position:
+    """Return a position in review to its author as a draft, with the reviewer's note (shown
+    in the author's review queue); return it."""
+    version_lock(position, expected_version)
+    stored = Position.objects.select_for_update().get(pk=position.pk)
+    if stored.status != Status.IN_REVIEW:
+        raise ValidationError(
+            {
+                "status": f"Only a position in review is sent back; this one is {stored.get_status_display().lower()}."
+            }
+        )
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"review_note": "Say what the author should change."})
+    stored.status, stored.review_note = Status.DRAFT, note
+    stamp(stored, by)
+    stored.full_clean(validate_constraints=False)
+    stored.save(update_fields=["status", "review_note", "updated_at", "updated_by", "version"])
+    return stored
 
 
 def shift_detect(quote) -> list[PossibleShift]:

@@ -249,15 +249,18 @@ def test_a_draft_inside_the_published_history_changes_nothing_until_published(to
 def test_publishing_a_draft_from_the_same_day_as_a_published_one_is_refused(topic, country):
     from tests.factories import EditorFactory
 
-    make_position(topic=topic, country=country, value=0, valid_from=D(2023, 6, 1))
+    # A draft saved before same-day drafts were refused at save (issue 19, point 13).
     draft = make_position(
         topic=topic,
         country=country,
         value=1,
-        valid_from=D(2023, 6, 1),
+        valid_from=D(2023, 5, 1),
         status=Status.DRAFT,
         by=EditorFactory(),
     )
+    make_position(topic=topic, country=country, value=0, valid_from=D(2023, 6, 1))
+    Position.objects.filter(pk=draft.pk).update(valid_from=D(2023, 6, 1))
+    draft.refresh_from_db()
 
     with pytest.raises(ValidationError) as error:
         position_update(position=draft, by=EditorFactory(), status=Status.PUBLISHED)

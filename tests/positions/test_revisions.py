@@ -230,10 +230,11 @@ def test_an_import_row_on_a_published_positions_day_leaves_it_in_force(author, p
 
     result = statements_import(rows=read_rows(body, "csv"), by=author)
 
-    assert result.ok, result.errors
+    # A second position from the same day is a duplicate, refused with the one in force named
+    # (issue 19, point 13): a change to a published position is proposed as a revision.
+    assert not result.ok
+    [error] = result.errors
+    assert error.column == "position_valid_from"
+    assert f"(position {published.pk}, published and in force)" in error.message
     assert in_force(published) == (1, "In force.", 1, Status.PUBLISHED)
-    imported = Position.objects.exclude(pk=published.pk).get()
-    # The row waits for review beside the published position; publishing it is four-eyed.
-    assert (imported.status, imported.stance.value) == (Status.IN_REVIEW, -2)
-    with pytest.raises(ValidationError):
-        position_update(position=imported, by=author, status=Status.PUBLISHED)
+    assert not Position.objects.exclude(pk=published.pk).exists()
