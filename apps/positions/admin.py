@@ -2,11 +2,13 @@
 
 from typing import cast
 
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.db import transaction
 from django.db.models import Prefetch
 from django.db.models.functions import Coalesce
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from apps.codebook.models import Stance, Topic
@@ -18,7 +20,9 @@ from apps.core.admin import (
     editable_values,
     refusals_for,
 )
+from apps.core.models import Status
 from apps.positions.admin_forms import PositionAdminForm
+from apps.positions.admin_review import position_review
 from apps.positions.admin_views import (
     review_queue,
     statements_import_run_view,
@@ -26,9 +30,12 @@ from apps.positions.admin_views import (
 )
 from apps.positions.models import Position, PositionQuerySet, PossibleShift
 from apps.positions.services import (
+    WAITING,
+    may_withdraw,
     position_delete,
     position_record,
     position_update,
+    position_withdraw,
     shift_resolve,
 )
 
@@ -48,9 +55,20 @@ class HolderTypeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class QuoteAutocompleteMultiple(AutocompleteSelectMultiple):
+    """The evidence picker: quotes named with their status (apps.statements.admin_views)."""
+
+    url_name = "%s:statements_quote_autocomplete"
+
+
 @admin.register(Position)
 class PositionAdmin(EditorialAdmin):
     form = PositionAdminForm
+
+    class Media:
+        js = ["js/admin-positions.js"]
+        css = {"all": ["css/admin-editors.css"]}
+
     list_display = [
         "holder_name",
         "topic",
@@ -67,7 +85,7 @@ class PositionAdmin(EditorialAdmin):
     list_select_related = ["country", "organization", "topic", "stance__topic"]
     ordering = ["topic__order", "valid_from"]  # explicit: an annotated queryset drops Meta.ordering
     autocomplete_fields = ["country", "organization", "topic", "evidence"]
-    readonly_fields = ["stance_scales"]
+    readonly_fields = ["stance_scales", "evidence_overview"]
     fieldsets = [
         ("Holder: a country or an organization", {"fields": [("country", "organization")]}),
         (
@@ -83,7 +101,7 @@ class PositionAdmin(EditorialAdmin):
             },
         ),
         ("Period", {"fields": [("valid_from", "valid_to")]}),
-        ("Evidence", {"fields": ["confidence", "summary", "evidence"]}),
+        ("Evidence", {"fields": ["confidence", "summary", "evidence", "evidence_overview"]}),
         ("Editing", {"fields": ["status", "correction_note"]}),
     ]
 
@@ -94,6 +112,11 @@ class PositionAdmin(EditorialAdmin):
         view = self.admin_site.admin_view
         return [
             path("review-queue/", view(review_queue), name="positions_review_queue"),
+            path(
+                "<path:object_id>/review/",
+                view(position_review),
+                name="positions_position_review",
+            ),
             path("import/", view(statements_import_view), name="positions_statements_import"),
             path(
                 "import/<int:run_id>/",
@@ -107,11 +130,52 @@ class PositionAdmin(EditorialAdmin):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is not None:
             return fieldsets
-        # A new position has nothing to correct yet (and position_record takes no note).
+        # A new position has nothing to correct yet (and position_record takes no note), and
+        # its evidence is listed once picked.
+        skip = {"correction_note", "evidence_overview"}
         return [
-            (name, {**options, "fields": [f for f in options["fields"] if f != "correction_note"]})
+            (name, {**options, "fields": [f for f in options["fields"] if f not in skip]})
             for name, options in fieldsets
         ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        status = form.base_fields.get("status")
+        if status is not None and not self._may_publish(request.user, obj):
+            # Four eyes: whoever wrote it submits it for review; another editor publishes it.
+            # Only the offered options change: a forged "published" still gets the rule's own
+            # message from the service.
+            status.widget.choices = [c for c in status.choices if c[0] != Status.PUBLISHED]
+        return form
+
+    @staticmethod
+    def _may_publish(user, obj) -> bool:
+        if not settings.FOUR_EYES:
+            return True
+        if obj is None:
+            return False
+        if obj.status not in WAITING:
+            return True  # on record: its status field keeps its value (or retracts it)
+        return obj.created_by_id not in (None, user.pk) and obj.updated_by_id != user.pk
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = dict(extra_context or {})
+        if object_id and str(object_id).isdigit():
+            obj = Position.objects.filter(pk=object_id).only("status", "created_by").first()
+            if obj is not None and obj.status == Status.IN_REVIEW:
+                extra["review_url"] = reverse("admin:positions_position_review", args=[obj.pk])
+                extra["review_hint"] = (
+                    "to compare it with the position in force and approve it or send it back."
+                    if obj.created_by_id != request.user.pk
+                    else "(yours: another editor approves it there)."
+                )
+        return super().change_view(request, object_id, form_url, extra)
+
+    def has_delete_permission(self, request, obj=None):
+        if super().has_delete_permission(request, obj):
+            return True
+        # An editor withdraws their own draft, or their own position in review.
+        return obj is not None and may_withdraw(request.user, obj)
 
     def get_queryset(self, request):
         queryset = cast(PositionQuerySet, super().get_queryset(request))  # the model's manager's
@@ -121,10 +185,21 @@ class PositionAdmin(EditorialAdmin):
             .annotate(evidence_count=count_of(Position.evidence.through, "position"))
         )
 
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "evidence":
+            kwargs["widget"] = QuoteAutocompleteMultiple(db_field, self.admin_site)
+            kwargs["help_text"] = (
+                "Quotes by their words or speaker; each is named with its status. Only "
+                "published quotes count for analysts: a draft one shows “0 quotes”."
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "stance":
             kwargs["queryset"] = Stance.objects.select_related("topic")
-            kwargs["help_text"] = "A stance on the position's topic: see the scales below."
+            kwargs["help_text"] = (
+                "A stance on the position's topic (choose the topic first): see the scales below."
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="Holder", ordering=Coalesce("country__name", "organization__name"))
@@ -141,11 +216,12 @@ class PositionAdmin(EditorialAdmin):
         topics = Topic.objects.prefetch_related(
             Prefetch("stances", queryset=Stance.objects.order_by("-value"))
         )
-        return format_html_join(
+        tables = format_html_join(
             "",
-            "<table><caption>{}</caption><tbody>{}</tbody></table>",
+            '<table data-topic="{}"><caption>{}</caption><tbody>{}</tbody></table>',
             (
                 (
+                    topic.pk,
                     topic.name,
                     format_html_join(
                         "",
@@ -158,7 +234,33 @@ class PositionAdmin(EditorialAdmin):
                 )
                 for topic in topics
             ),
-        ) or format_html("{}", "No topics yet.")
+        )
+        if not tables:
+            return format_html("{}", "No topics yet.")
+        return format_html(
+            '<details class="stance-scales"><summary>Show the scales, with each stance\'s '
+            "definition</summary>{}</details>",
+            tables,
+        )
+
+    @admin.display(description="Evidence in full")
+    def evidence_overview(self, position):
+        """The evidence quotes as stored: status, speaker, date and full words, escaped."""
+        if position is None or position.pk is None:
+            return "—"
+        quotes = position.evidence.with_attribution().order_by("said_on", "pk")
+        items = format_html_join(
+            "",
+            '<li><span class="status-badge">{}</span> {}, {}: “{}”</li>',
+            ((q.get_status_display(), q.speaker_name, q.said_display, q.text) for q in quotes),
+        )
+        if not items:
+            return "No evidence yet."
+        return format_html(
+            '<ul class="evidence-list">{}</ul><p class="help">Analysts see only the published '
+            "ones: a position whose quotes are all drafts shows “0 quotes”.</p>",
+            items,
+        )
 
     def save_model(self, request, obj, form, change):
         evidence = list(form.cleaned_data.get("evidence", ()))
@@ -180,8 +282,12 @@ class PositionAdmin(EditorialAdmin):
             self.save_formset(request, form, formset, change=change)
 
     # Deleting goes through position_delete: a published position's predecessor runs on.
+    # An editor's withdrawal of their own draft through position_withdraw, which checks it.
     def delete_model(self, request, obj):
-        position_delete(position=obj, by=request.user)
+        if request.user.is_superuser:
+            position_delete(position=obj, by=request.user)
+        else:
+            position_withdraw(position=obj, by=request.user)
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():

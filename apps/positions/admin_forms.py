@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from apps.core.admin import ServiceErrorsMixin, add_rule_errors
 from apps.positions.models import Position
 from apps.positions.services import position_check
+from apps.statements.admin_forms import quote_pick_label
 
 # The fields position_check reads: while one of them is itself invalid, the rules wait.
 POSITION_RULE_FIELDS = (
@@ -20,11 +21,49 @@ POSITION_RULE_FIELDS = (
 )
 
 
+class StanceSelect(forms.Select):
+    """A select of stances grouped by topic; each option carries its topic's id
+    (``data-topic``), so static/js/admin-positions.js keeps only the chosen topic's."""
+
+    topic_of: dict[str, str] = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        topic = self.topic_of.get(str(value))
+        if topic is not None:
+            option["attrs"]["data-topic"] = topic
+        return option
+
+
 class StanceChoiceField(forms.ModelChoiceField):
-    """Stances of every topic in one list, each named with its topic."""
+    """Stances grouped by topic, the topic named once (the group), each stance by its value
+    and label: "+1 Once conditions allow"."""
+
+    widget = StanceSelect
 
     def label_from_instance(self, stance) -> str:
-        return f"{stance.topic.name}: {stance}"
+        return f"{stance.signed_value} {stance.label}"
+
+    def group_by_topic(self) -> None:
+        """Choices as one group per topic, in the topics' order and each scale's, top first."""
+        groups: dict = {}
+        for stance in self.queryset.select_related("topic").order_by("topic__order", "-value"):
+            groups.setdefault(stance.topic, []).append(
+                (stance.pk, self.label_from_instance(stance))
+            )
+        self.choices = [("", self.empty_label or "")] + [
+            (topic.name, options) for topic, options in groups.items()
+        ]
+        self.widget.topic_of = {
+            str(pk): str(topic.pk) for topic, options in groups.items() for pk, _ in options
+        }
+
+
+class EvidenceChoiceField(forms.ModelMultipleChoiceField):
+    """Evidence quotes, each named with its status, speaker, date and words."""
+
+    def label_from_instance(self, quote) -> str:
+        return quote_pick_label(quote)
 
 
 class PositionAdminForm(ServiceErrorsMixin, forms.ModelForm):
@@ -47,7 +86,22 @@ class PositionAdminForm(ServiceErrorsMixin, forms.ModelForm):
             "status",
             "correction_note",
         ]
-        field_classes = {"stance": StanceChoiceField}
+        field_classes = {"stance": StanceChoiceField, "evidence": EvidenceChoiceField}
+
+    same_day_clash = None  # the other position from the same day, when that is the error
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stance = self.fields.get("stance")
+        if isinstance(stance, StanceChoiceField):
+            stance.widget.attrs["data-topic-field"] = "id_topic"
+            stance.group_by_topic()
+        status = self.fields.get("status")
+        if status is not None:
+            status.help_text = (
+                "Save it as a draft while you work on it, then submit it for review: another "
+                "editor approves it on its review page (four eyes)."
+            )
 
     def clean(self):
         cleaned_data = super().clean()
@@ -66,6 +120,7 @@ class PositionAdminForm(ServiceErrorsMixin, forms.ModelForm):
                 exclude_id=self.instance.pk,
             )
         except ValidationError as error:
+            self.same_day_clash = _same_day_clash(error)
             add_rule_errors(self, error)
         return cleaned_data
 
@@ -76,3 +131,11 @@ class PositionAdminForm(ServiceErrorsMixin, forms.ModelForm):
         exclude = super()._get_validation_exclusions()  # type: ignore[misc]  # private: not in the stubs
         exclude.add("valid_to")
         return exclude
+
+
+def _same_day_clash(error: ValidationError) -> Position | None:
+    """The position a same-day error names, for a link to it; None for any other error."""
+    for problem in getattr(error, "error_dict", {}).get("valid_from", ()):
+        if problem.code == "same_day" and problem.params:
+            return Position.objects.with_stance().filter(pk=problem.params["position"]).first()
+    return None

@@ -2,23 +2,56 @@
 
 from django import forms
 from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from apps.core.models import Status
+from apps.core.models import Revision, RevisionStatus, Status
 from apps.positions.import_runs import import_run_start
 from apps.positions.imports import MAX_IMPORT_BYTES, read_file
 from apps.positions.models import ImportRun, ImportRunState, Position, PossibleShift
 from apps.statements.models import Quote
 
+SENT_BACK_SHOWN = 20  # the newest of an editor's rejected changes, in their queue
+
+
+def _with_targets(revisions: list) -> list:
+    """The revisions, each given its position (``position``), in one query."""
+    positions = Position.objects.with_stance().in_bulk([r.object_id for r in revisions])
+    for revision in revisions:
+        revision.position = positions.get(revision.object_id)
+    return revisions
+
 
 def review_queue(request):
-    """Quotes and positions waiting for review, drafts, and open possible shifts."""
+    """Quotes and positions waiting for review, drafts, changes to published positions in
+    review, what reviewers sent back to this editor, and open possible shifts."""
     if not request.user.has_perm("positions.change_position"):
         raise PermissionDenied
+    me = request.user
+    position_type = ContentType.objects.get_for_model(Position)
+    revisions = (
+        Revision.objects.in_review()
+        .filter(content_type=position_type)
+        .select_related("created_by", "content_type")
+    )
+    sent_back_positions = (
+        Position.objects.filter(status=Status.DRAFT, created_by=me)
+        .exclude(review_note="")
+        .with_stance()
+        .select_related("updated_by")
+        .order_by("-updated_at")
+    )
+    sent_back_revisions = (
+        Revision.objects.filter(
+            content_type=position_type, created_by=me, status=RevisionStatus.REJECTED
+        )
+        .select_related("reviewed_by", "content_type")
+        .order_by("-decided_at")[:SENT_BACK_SHOWN]
+    )
     positions = (
         Position.objects.filter(status__in=[Status.IN_REVIEW, Status.DRAFT])
         .with_stance()
@@ -37,7 +70,10 @@ def review_queue(request):
         "positions": positions,
         "quotes": quotes,
         "shifts": PossibleShift.objects.open(),
-        "me": request.user,
+        "revisions": _with_targets(list(revisions)),
+        "sent_back_positions": sent_back_positions,
+        "sent_back_revisions": _with_targets(list(sent_back_revisions)),
+        "me": me,
     }
     return TemplateResponse(request, "admin/review_queue.html", context)
 

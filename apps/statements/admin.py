@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import actions as admin_actions
 from django.db import models, transaction
 from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.urls import path, reverse
 
 from apps.actors.models import Person
 from apps.core.admin import (
@@ -17,8 +17,14 @@ from apps.core.admin import (
     editable_values,
     refusals_for,
 )
+from apps.core.models import Status
 from apps.core.services import StillNeeded
 from apps.statements.admin_forms import QuoteAdminForm, QuoteInlineFormSet
+from apps.statements.admin_views import (
+    QuoteAutocompleteJsonView,
+    quote_country_suggestion,
+    role_on,
+)
 from apps.statements.models import Event, Quote, QuoteQuerySet, Source
 from apps.statements.services import (
     quote_delete,
@@ -41,6 +47,9 @@ class EventAdmin(EditorialAdmin):
     date_hierarchy = "start_date"
 
 
+QUOTE_FORM_MEDIA = {"js": ["js/admin-quote.js"], "css": {"all": ["css/admin-editors.css"]}}
+
+
 class QuoteInline(admin.StackedInline):
     model = Quote
     form = QuoteAdminForm
@@ -61,6 +70,10 @@ class QuoteInline(admin.StackedInline):
         "implied_stance",
         "status",
     ]
+
+    class Media:
+        js = QUOTE_FORM_MEDIA["js"]
+        css = QUOTE_FORM_MEDIA["css"]
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -131,6 +144,26 @@ class SourceAdmin(EditorialAdmin):
 class QuoteAdmin(EditorialAdmin):
     def restore_save(self, obj, by) -> None:
         quote_update(quote=obj, by=by)
+
+    class Media:
+        js = QUOTE_FORM_MEDIA["js"]
+        css = QUOTE_FORM_MEDIA["css"]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "suggest-country/",
+                view(quote_country_suggestion),
+                name="statements_quote_suggest",
+            ),
+            path(
+                "autocomplete/",
+                view(QuoteAutocompleteJsonView.as_view(admin_site=self.admin_site)),
+                name="statements_quote_autocomplete",
+            ),
+            *super().get_urls(),
+        ]
 
     form = QuoteAdminForm
     list_display = [
@@ -208,6 +241,7 @@ class QuoteAdmin(EditorialAdmin):
             else:
                 quote = quote_record(by=request.user, topics=topics, **editable_values(obj))
                 adopt_saved(obj, quote)
+        saved_notes(request, obj)
 
     def save_related(self, request, form, formsets, change):
         # The service saved the topics with the quote; only inlines would remain.
@@ -241,3 +275,27 @@ class QuoteAdmin(EditorialAdmin):
         except StillNeeded as refused:
             self.message_user(request, f"Nothing was deleted. {refused}", messages.ERROR)
             return None
+
+
+def saved_notes(request, quote: Quote) -> None:
+    """Say, after a save, which country the quote was filed under (a picked name is easy to
+    miss), whether the speaker's post on the day points elsewhere, and what a draft means."""
+    if quote.country_id is not None:
+        messages.info(request, f"Filed as reflecting the position of {quote.country.name}.")
+    else:
+        messages.info(request, "Filed without a country: it reflects no country's position.")
+    if quote.speaker_id is not None and quote.said_on is not None:
+        role = role_on(quote.speaker_id, quote.said_on)
+        suggested = role and (role.country or getattr(role.organization, "country", None))
+        if suggested is not None and suggested.pk != quote.country_id:
+            messages.warning(
+                request,
+                f"The speaker's post on {quote.said_on:%d %B %Y} ({role.title}) points to "
+                f"{suggested.name}: check the country.",
+            )
+    if quote.status != Status.PUBLISHED:
+        messages.warning(
+            request,
+            f"This quote is {quote.get_status_display().lower()}: a position that uses it as "
+            "evidence shows “0 quotes” to analysts until it is published.",
+        )

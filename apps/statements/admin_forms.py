@@ -5,10 +5,25 @@ import copy
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet, construct_instance
+from django.urls import reverse
 
 from apps.core.admin import ServiceErrorsMixin, add_rule_errors, editable_values, refusals_for
 from apps.statements.models import QUOTE_EDITABLE_FIELDS, Quote
 from apps.statements.services import quote_check, quote_delete, quote_record, quote_update
+
+DRAFT_EVIDENCE_WARNING = (
+    "A quote saves as a draft by default, and only published quotes reach analysts: a "
+    "position that uses a draft quote as its evidence shows “0 quotes” until the quote is "
+    "published."
+)
+
+
+def quote_pick_label(quote: Quote) -> str:
+    """How a quote is named wherever an editor picks it: its status first (a draft is no
+    evidence analysts can read yet), then who said it, when, and its words."""
+    words = quote.text if len(quote.text) <= 90 else quote.text[:89] + "…"
+    return f"[{quote.get_status_display()}] {quote.speaker_name}, {quote.said_display}: “{words}”"
+
 
 # The fields quote_check reads: while one of them is itself invalid, the rules wait.
 QUOTE_RULE_FIELDS = ("speaker", "speaker_label", "role", "said_on", "implied_stance", "topics")
@@ -25,6 +40,20 @@ class QuoteAdminForm(ServiceErrorsMixin, forms.ModelForm):
     class Meta:
         model = Quote
         fields = QUOTE_EDITABLE_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        country = self.fields.get("country")
+        if country is not None:
+            # static/js/admin-quote.js asks this address for the speaker's country on the day.
+            country.widget.attrs["data-suggest-url"] = reverse("admin:statements_quote_suggest")
+            country.help_text = (
+                "The country whose position the words reflect: suggested from the speaker's "
+                "role on the day said. Check the name shown after you pick."
+            )
+        status = self.fields.get("status")
+        if status is not None:
+            status.help_text = DRAFT_EVIDENCE_WARNING
 
     def clean(self):
         cleaned_data = super().clean()

@@ -317,7 +317,10 @@ def test_the_add_page_shows_every_scale_with_definitions_escaped(as_editor, topi
     assert "Sceptical on Timeline." in page
 
 
-def test_the_stance_choices_name_their_topic(as_editor, topic):
+def test_the_stance_choices_name_their_topic_once(as_editor, topic):
     page = as_editor.get(ADD_URL).content.decode()
 
-    assert "Membership: +2 Strongly for" in page
+    # The topic names the group; each stance is its value and label (issue 19, point 12).
+    assert '<optgroup label="Membership">' in page
+    assert f'data-topic="{topic.pk}"' in page and ">+2 Strongly for</option>" in page
+    assert "Membership: +2" not in page
