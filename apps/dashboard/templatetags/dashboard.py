@@ -90,28 +90,44 @@ def _prefixes() -> dict[str, str]:
     }
 
 
-def _cell(position, evidence_prefix: str) -> str:
-    value = position.stance.value
-    meta = position.get_confidence_display()
-    count = position.evidence_count
-    meta += f" · {count} quote{'' if count == 1 else 's'}"
-    conditional = ""
-    if position.conditionality != "none":
-        conditional = (
-            f'<i class="conditional">◇ {escape(position.get_conditionality_display())}</i>'
-        )
-    return (
-        f'<td class="{stance_class(value)}"><a href="{evidence_prefix}{position.pk}/evidence/">'
-        f"<b>{signed(value)}</b> "
-        f"{escape(position.stance.label)}<small>{conditional}{escape(meta)}</small></a></td>"
-    )
-
-
 @register.simple_tag
 def matrix_rows(rows, topics) -> str:
     """The matrix's body rows: a header cell naming the ally, then one cell per topic."""
     urls = _prefixes()
     country_prefix, evidence_prefix = urls["country"], urls["evidence"]
+    # A thousand cells share a few dozen stances, confidences, counts and conditions: each
+    # piece is written (and escaped) once per page.
+    stances: dict[int, tuple[str, str]] = {}
+    metas: dict[tuple, str] = {}
+    conditions: dict[str, str] = {"none": ""}
+
+    def cell(position) -> str:
+        if position is None:
+            return EMPTY_CELL
+        stance = stances.get(position.stance.pk)
+        if stance is None:
+            value = position.stance.value
+            stance = stances[position.stance.pk] = (
+                f'<td class="{stance_class(value)}">',
+                f"<b>{signed(value)}</b> {escape(position.stance.label)}<small>",
+            )
+        count = position.evidence_count
+        meta = metas.get((position.confidence, count))
+        if meta is None:
+            meta = metas[(position.confidence, count)] = escape(
+                f"{position.get_confidence_display()} · {count} quote{'' if count == 1 else 's'}"
+            )
+        conditional = conditions.get(position.conditionality)
+        if conditional is None:
+            conditional = conditions[position.conditionality] = (
+                f'<i class="conditional">◇ {escape(position.get_conditionality_display())}</i>'
+            )
+        opening, words = stance
+        return (
+            f'{opening}<a href="{evidence_prefix}{position.pk}/evidence/">{words}'
+            f"{conditional}{meta}</small></a></td>"
+        )
+
     out = []
     for row in rows:
         holder = row.holder
@@ -121,10 +137,7 @@ def matrix_rows(rows, topics) -> str:
                 name += ' <span class="not-member">(not a member)</span>'
         else:
             name = f"<strong>{escape(holder.name)}</strong>"
-        cells = "".join(
-            _cell(position, evidence_prefix) if position else EMPTY_CELL
-            for position in row.cells.values()
-        )
+        cells = "".join(map(cell, row.cells.values()))
         out.append(f'<tr><th scope="row">{name}</th>{cells}</tr>')
     if not out:
         out.append(f'<tr><td colspan="{len(topics) + 1}">No allies match these filters.</td></tr>')
@@ -132,6 +145,47 @@ def matrix_rows(rows, topics) -> str:
 
 
 EMPTY_CELL = '<td class="s-none">No public position</td>'
+
+
+@register.simple_tag(takes_context=True)
+def presets_nav(context, presets) -> str:
+    """The matrix's "Jump to" links, one per event (two dozen, each with its address twice):
+    written here, as {% query as_of=… %} and {% url %} would write them, for one reverse()
+    and one copy of the query rather than one of each per link."""
+    from django.urls import reverse
+
+    if not presets:
+        return ""
+    page = reverse("dashboard:matrix")
+    params = context["request"].GET.copy()
+    params.pop("format", None)
+    params.pop("as_of", None)
+    others = list(params.lists())
+
+    def link(address: str, words: str) -> str:
+        address = escape(address)
+        return (
+            f'<a href="{address}" hx-get="{address}" hx-target="#matrix-results" '
+            f'hx-swap="outerHTML" hx-push-url="true">{words}</a>'
+        )
+
+    today = page + ("?" + urlencode(sorted(others), doseq=True) if others else "?")
+    links = [link(today, "Today")]
+    for day, label in presets:
+        query = urlencode(sorted([*others, ("as_of", [day.isoformat()])]), doseq=True)
+        links.append(
+            link(
+                f"{page}?{query}",
+                f'{escape(label)} <span class="preset-day">({short_date(day)})</span>',
+            )
+        )
+    return mark_safe(
+        '<nav class="presets" aria-label="Dates of events">\n    <span>Jump to:</span>\n    '
+        + links[0]
+        + "\n    "
+        + "".join(links[1:])
+        + "\n  </nav>"
+    )
 
 
 def short_date(day) -> str:
