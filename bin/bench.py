@@ -23,8 +23,9 @@ The parts (`--only`, comma-separated; all by default):
 - datasette: the side-by-side questions, warm and cold;
 - search: the quote search for words at every selectivity, a phrase and a negation, on the
   page and in the API, alone and filtered, cold; the worst is named;
-- mixed: readers (cold) and two editors' clients writing through the API at once; every
-  accepted write is read back (bin/bench_mixed.py).
+- mixed: readers asking the warm addresses in turn (each write changes the data version, so
+  the first read of each address after it is cold) and two editors' clients writing through
+  the API at once; every accepted write is read back (bin/bench_mixed.py).
 Each p95 is printed beside its target (50 ms for the matrix page and every API address,
 100 ms for every other page, our throughput at least Datasette's) and a miss is marked.
 The cold runs and the search spread keep one request in flight per gunicorn worker (2)
@@ -103,7 +104,7 @@ function init(args)
   n = start + index
 end
 function request()
-  headers["Host"] = string.format("%%s-%%d%(hosts)s", run, n)
+  %(host_line)s
   local path = paths[n %% #paths + 1]
   n = n + threads
   return wrk.format("GET", path, headers)
@@ -361,9 +362,13 @@ def wrk(port: int, path: str, seconds: float, connections: int, threads: int, sc
     return wrk_result(output, connections, path)
 
 
-def rotation_script(paths: list[str], threads: int, start: int = 0, name="rotation") -> Path:
+def rotation_script(
+    paths: list[str], threads: int, start: int = 0, name="rotation", own_hosts: bool = True
+) -> Path:
     """A wrk script asking `paths` in turn from index `start`, each request under a host
-    name no other request of this bench run uses."""
+    name no other request of this bench run uses (with `own_hosts`, so no kept answer can
+    serve it), or all under the server's own name (a kept answer serves a repeated address
+    until the data changes)."""
     script = BENCH_DIR / f"wrk-{name}.lua"
     listed = ",\n".join(json.dumps(path) for path in paths)
     run = f"{_BENCH_RUN}-{next(_runs)}"
@@ -372,7 +377,9 @@ def rotation_script(paths: list[str], threads: int, start: int = 0, name="rotati
         "run": run,
         "threads": threads,
         "start": start,
-        "hosts": COLD_HOSTS,
+        "host_line": (
+            f'headers["Host"] = string.format("%s-%d{COLD_HOSTS}", run, n)' if own_hosts else ""
+        ),
     }
     script.write_text(text + WRK_REPORT)
     return script
@@ -632,17 +639,22 @@ def run_search(port: int, params: dict, searches, args) -> tuple[list[dict], dic
     return results, worst
 
 
-def run_mixed(port: int, params: dict, cold: dict, made: dict, args) -> dict:
-    """Readers on two wrk processes (the 50 ms addresses, the 100 ms ones), cold, while the
-    editors' clients write; the readers' figures against their targets."""
+def run_mixed(port: int, params: dict, made: dict, args) -> dict:
+    """Readers on two wrk processes (the 50 ms addresses, the 100 ms ones) while the editors'
+    clients write; the readers' figures against the cold targets.
+
+    The readers ask the warm run's addresses in turn, as analysts come back to the same pages:
+    each accepted write changes the data version, so the first read of each address after it
+    misses every kept answer and is computed again (the first reader after an edit), and the
+    reads between writes are what a reader then gets."""
     groups: dict[int, list[list[str]]] = {TARGET_FAST: [], TARGET_PAGE: []}
-    for name, _ in our_urls(params):
-        paths = cold[name][1]
-        groups[target_for(paths[0])].append(paths)
+    for _name, path in our_urls(params):
+        groups[target_for(path)].append([path])
     half = max(1, args.connections // 2)
     print(
         f"\nMixed load, {args.mixed_seconds:g} s: {half} + {args.connections - half} connections "
-        f"reading (cold, anonymous) while {len(made['editors'])} editors write through the API"
+        f"reading (the warm addresses, anonymous; cold after each write) while "
+        f"{len(made['editors'])} editors write through the API"
     )
     readers = []
     for (target, lists), connections in zip(
@@ -650,7 +662,9 @@ def run_mixed(port: int, params: dict, cold: dict, made: dict, args) -> dict:
     ):
         # The URLs' addresses interleaved: one of each URL in turn.
         paths = [path for turn in zip(*lists, strict=False) for path in turn]
-        script = rotation_script(paths, min(args.threads, connections), name=f"mixed-{target}")
+        script = rotation_script(
+            paths, min(args.threads, connections), name=f"mixed-{target}", own_hosts=False
+        )
         command = wrk_command(
             port, paths[0], args.mixed_seconds, connections, min(args.threads, connections), script
         )
@@ -802,7 +816,7 @@ def main() -> None:
         if "search" in parts:
             report["search"], report["search_worst"] = run_search(ours_port, params, searches, args)
         if "mixed" in parts:
-            report["mixed"] = run_mixed(ours_port, params, cold, made, args)
+            report["mixed"] = run_mixed(ours_port, params, made, args)
     finally:
         for server in servers:
             server.terminate()
