@@ -510,6 +510,7 @@ class Dataset:
                     "status",
                     "correction_note",
                     "version",
+                    "review_note",
                 ],
                 self.positions,
             ),
@@ -695,6 +696,7 @@ class Dataset:
                 status,
                 "Recoded after the source was corrected." if status == "retracted" else "",
                 1,
+                "",  # review_note: none was sent back
             ]
         )
         self.evidence_plan.append((pid, country, topic, self.stance_of[(topic, value)], start))
@@ -798,6 +800,14 @@ BULK_TABLES = [
     "statements_quote_topics",
     "positions_position_evidence",
 ]
+EVIDENCE_TALLY = """
+INSERT INTO positions_evidence_tally (position_id, published)
+SELECT link.position_id, count(*) FILTER (WHERE quote.status = 'published')
+FROM positions_position_evidence link
+JOIN statements_quote quote ON quote.id = link.quote_id
+GROUP BY link.position_id
+ON CONFLICT (position_id) DO UPDATE SET published = EXCLUDED.published
+"""
 STAMPED = {
     "positions_topic",
     "positions_stance",
@@ -860,6 +870,9 @@ def load(url: str, scale_name: str, seed: int, log=lambda message: None) -> dict
                 log(f"{table}: {cur.rowcount} rows")
             for table in BULK_TABLES:
                 cur.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+            # The evidence tally's triggers (migration positions 0015) were off with the others
+            # on the links: count every position's published evidence once, as they would have.
+            cur.execute(EVIDENCE_TALLY)
             for table, _columns, _rows in dataset.tables:
                 cur.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

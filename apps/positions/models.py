@@ -336,3 +336,25 @@ class ImportRun(models.Model):
     @property
     def ok(self) -> bool:
         return self.state == ImportRunState.DONE
+
+
+class EvidenceTally(models.Model):
+    """How many published quotes stand behind a position, kept by the database's triggers
+    (migration 0015) in the transaction of every write that changes it; read-only here. A
+    position without a row has none."""
+
+    position = models.OneToOneField(
+        Position,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,  # the table's own foreign key cascades
+        db_constraint=False,
+        related_name="+",
+    )
+    published = models.IntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "positions_evidence_tally"
+
+    def __str__(self) -> str:
+        return f"{self.position_id}: {self.published}"

@@ -6,12 +6,19 @@ Each is shaped as a fixed number of SQL queries, whatever the number of rows.
 import dataclasses
 import datetime
 
-from django.db.models import Count, OuterRef, Prefetch, Subquery, prefetch_related_objects
+from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
 
 from apps.actors.models import Country, Organization
 from apps.core.models import Status
-from apps.positions.models import Conditionality, Confidence, Position, Stance, Topic
+from apps.positions.models import (
+    Conditionality,
+    Confidence,
+    EvidenceTally,
+    Position,
+    Stance,
+    Topic,
+)
 from apps.statements.models import QUOTE_ATTRIBUTION, Quote
 
 
@@ -68,18 +75,10 @@ class MatrixCell:
 
 
 def published_evidence_count():
-    """The number of a position's published evidence quotes, as a correlated subquery: one
-    index probe per position, rather than a join grouped over every fetched column."""
-    links = (
-        Position.evidence.through.objects.filter(
-            position_id=OuterRef("pk"), quote__status=Status.PUBLISHED
-        )
-        .order_by()
-        .values("position_id")
-        .annotate(n=Count("*"))
-        .values("n")  # type: ignore[misc]  # the stubs do not see the annotation
-    )
-    return Coalesce(Subquery(links), 0)
+    """The number of a position's published evidence quotes: one probe into the tally the
+    database keeps (EvidenceTally), rather than counting links and quotes per position."""
+    tally = EvidenceTally.objects.filter(position_id=OuterRef("pk")).values("published")
+    return Coalesce(Subquery(tally), 0)
 
 
 def matrix_positions(as_of: datetime.date, topics, *, country_codes=None, bloc=None):
@@ -313,14 +312,11 @@ def attach_evidence(changes: list[Change]) -> None:
 
 def published_evidence_counts(position_ids) -> dict[int, int]:
     """The number of published evidence quotes of each position, by id (one query)."""
-    rows = (
-        Position.evidence.through.objects.filter(
-            position_id__in=list(position_ids), quote__status=Status.PUBLISHED
+    return dict(
+        EvidenceTally.objects.filter(position_id__in=list(position_ids)).values_list(
+            "position_id", "published"
         )
-        .values("position_id")
-        .annotate(n=Count("*"))
     )
-    return {row["position_id"]: row["n"] for row in rows}
 
 
 def holder_organizations():

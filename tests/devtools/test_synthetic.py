@@ -107,6 +107,15 @@ def test_the_rows_satisfy_the_rules_the_database_does_not_check_itself(small):
         "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgenabled = 'D'",
     )
     assert disabled == 0
+    # The evidence tally counts what the links say, for every position.
+    assert not _one(
+        url,
+        "SELECT count(*) FROM positions_position p WHERE "
+        "coalesce((SELECT published FROM positions_evidence_tally t WHERE t.position_id = p.id), 0)"
+        " <> (SELECT count(*) FROM positions_position_evidence e JOIN statements_quote q "
+        "ON q.id = e.quote_id WHERE e.position_id = p.id AND q.status = 'published')",
+    )
+    assert _one(url, "SELECT count(*) FROM positions_evidence_tally") > 0
     # Sequences continue after the loaded ids.
     assert _one(url, "SELECT nextval(pg_get_serial_sequence('statements_quote', 'id'))") == (
         synthetic.SCALES["small"].quotes + 1
@@ -126,8 +135,9 @@ def test_a_database_constraint_would_have_refused_bad_rows(small):
             conn.execute(
                 "INSERT INTO positions_position (country_id, topic_id, stance_id, conditionality,"
                 " conditionality_note, valid_from, confidence, summary, status, correction_note,"
-                " version, created_at, updated_at) SELECT country_id, topic_id, stance_id,"
-                " 'none', '', valid_from, 'stated', '', 'published', '', 1, now(), now()"
+                " version, review_note, created_at, updated_at) SELECT country_id, topic_id,"
+                " stance_id, 'none', '', valid_from, 'stated', '', 'published', '', 1, '', now(),"
+                " now()"
                 " FROM positions_position WHERE status = 'published' AND country_id IS NOT NULL"
                 " LIMIT 1"
             )
