@@ -204,7 +204,46 @@ class MultipleValues(PythonSelectMixin, forms.SelectMultiple):
 
 
 class CheckboxValues(forms.CheckboxSelectMultiple):
-    """Checkboxes whose value comes from a repeated parameter or a comma-separated one."""
+    """Checkboxes whose value comes from a repeated parameter or a comma-separated one,
+    written in Python to the byte what Django's templates (multiple_input.html,
+    input_option.html, input.html) write, as PythonSelectMixin does for selects."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        box_id = widget["attrs"].get("id")
+        css = widget["attrs"].get("class")
+        parts = [
+            "<div"
+            + (f' id="{escape(str(box_id))}"' if box_id else "")
+            + (f' class="{escape(str(css))}"' if css else "")
+            + ">"
+        ]
+        for group_name, options, _ in widget["optgroups"]:
+            if group_name:
+                parts.append(f"\n  <div><label>{escape(str(group_name))}</label>")
+            for option in options:
+                option_id = option["attrs"].get("id")
+                value_part = (
+                    f' value="{escape(str(option["value"]))}"'
+                    if option["value"] is not None
+                    else ""
+                )
+                box = (
+                    f'<input type="{escape(str(option["type"]))}" '
+                    f'name="{escape(str(option["name"]))}"{value_part}'
+                    f"{_attributes(option['attrs'])}>\n"
+                )
+                if option["wrap_label"]:
+                    box = (
+                        "<label"
+                        + (f' for="{escape(str(option_id))}"' if option_id else "")
+                        + f">{box} {escape(str(option['label']))}</label>\n"
+                    )
+                parts.append(f"<div>\n    {box}\n</div>")
+            if group_name:
+                parts.append("\n  </div>")
+        parts.append("\n</div>")
+        return mark_safe("".join(parts))
 
     def value_from_datadict(self, data, files, name):
         if hasattr(data, "getlist"):

@@ -31,3 +31,21 @@ def test_a_multiple_select_is_written_as_django_writes_it(value):
 
     assert ours == django
     assert "<friends>" not in ours and "&lt;friends&gt;" in ours
+
+
+BOXES = [("membership", "Membership"), ("timeline", "A <timeline> & “roadmap”"), (3, 'Three "3"')]
+
+
+@pytest.mark.parametrize("value", [None, [], ["membership"], ["timeline", "3"], ["<b>"]])
+@pytest.mark.parametrize(
+    "attrs", [{"id": "id_topics"}, {"id": "id_t", "class": "boxes", "required": True}, {}]
+)
+def test_checkboxes_are_written_as_django_writes_them(value, attrs):
+    from apps.core.params import CheckboxValues
+
+    grouped = [*BOXES, ("Groups", [("g7", "G7"), ("b9", "Bucharest <Nine>")])]
+    ours = CheckboxValues(choices=grouped).render("topics", value, attrs)
+    django = forms.CheckboxSelectMultiple(choices=grouped).render("topics", value, attrs)
+
+    assert ours == django
+    assert "&lt;timeline&gt;" in ours
