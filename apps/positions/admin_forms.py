@@ -21,6 +21,12 @@ POSITION_RULE_FIELDS = (
 )
 
 
+def inner_widget(widget):
+    """The widget itself inside the admin's related-object wrapper (whose copies share the
+    first widget's attributes, not their own)."""
+    return getattr(widget, "widget", widget)
+
+
 class StanceSelect(forms.Select):
     """A select of stances grouped by topic; each option carries its topic's id
     (``data-topic``), so static/js/admin-positions.js keeps only the chosen topic's."""
@@ -54,7 +60,9 @@ class StanceChoiceField(forms.ModelChoiceField):
         self.choices = [("", self.empty_label or "")] + [
             (topic.name, options) for topic, options in groups.items()
         ]
-        self.widget.topic_of = {
+        select = inner_widget(self.widget)
+        select.choices = self.choices
+        select.topic_of = {
             str(pk): str(topic.pk) for topic, options in groups.items() for pk, _ in options
         }
 
@@ -94,7 +102,7 @@ class PositionAdminForm(ServiceErrorsMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         stance = self.fields.get("stance")
         if isinstance(stance, StanceChoiceField):
-            stance.widget.attrs["data-topic-field"] = "id_topic"
+            inner_widget(stance.widget).attrs["data-topic-field"] = "id_topic"
             stance.group_by_topic()
         status = self.fields.get("status")
         if status is not None:

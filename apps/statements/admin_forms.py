@@ -46,7 +46,9 @@ class QuoteAdminForm(ServiceErrorsMixin, forms.ModelForm):
         country = self.fields.get("country")
         if country is not None:
             # static/js/admin-quote.js asks this address for the speaker's country on the day.
-            country.widget.attrs["data-suggest-url"] = reverse("admin:statements_quote_suggest")
+            # Inside the admin's wrapper, whose copies share the first widget's attributes.
+            select = getattr(country.widget, "widget", country.widget)
+            select.attrs["data-suggest-url"] = reverse("admin:statements_quote_suggest")
             country.help_text = (
                 "The country whose position the words reflect: suggested from the speaker's "
                 "role on the day said. Check the name shown after you pick."

@@ -3,7 +3,8 @@
    table opens on the chosen topic. The topic is a select2 autocomplete, which announces
    its changes through jQuery events. */
 "use strict";
-(function () {
+// Django's media lists this file before jquery.init.js, which defines django.jQuery: wait.
+document.addEventListener("DOMContentLoaded", function () {
   const $ = window.django && window.django.jQuery;
   if (!$) return;
 
@@ -42,5 +43,5 @@
   }
 
   $(document).on("change", "#id_topic", update);
-  document.addEventListener("DOMContentLoaded", update);
-})();
+  update();
+});

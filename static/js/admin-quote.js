@@ -3,7 +3,8 @@
    the field, so "United" + Enter cannot silently file a quote under the wrong country.
    The autocompletes are select2 widgets that announce changes through jQuery events. */
 "use strict";
-(function () {
+// Django's media lists this file before jquery.init.js, which defines django.jQuery: wait.
+document.addEventListener("DOMContentLoaded", function () {
   const $ = window.django && window.django.jQuery;
   if (!$) return;
 
@@ -92,9 +93,7 @@
       }
     }
   });
-  document.addEventListener("DOMContentLoaded", () => {
-    document.querySelectorAll("select[data-suggest-url]").forEach((select) => {
-      if (select.value) sayPicked(select);
-    });
+  document.querySelectorAll("select[data-suggest-url]").forEach((select) => {
+    if (select.value) sayPicked(select);
   });
-})();
+});
