@@ -1,7 +1,8 @@
 """The querysets behind each resource: the domain's queryset methods plus the prefetches the
 API's shapes need, so a page costs the same number of queries whatever its length."""
 
-from django.db.models import Prefetch
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef, Prefetch
 
 from apps.actors.models import Bloc, Country, Organization, Person, Role
 from apps.positions.models import Position, Stance, Topic
@@ -72,12 +73,15 @@ def sources(user):
 
 
 def quotes(user):
-    """Quotes the user may see (published, or all for editors), attributed, with topics."""
+    """Quotes the user may see (published, or all for editors), attributed, with their topics'
+    slugs in the same query (an array subquery, in the codebook's order): one quote by id is
+    one query rather than two."""
+    topics = Topic.objects.filter(quotes=OuterRef("pk")).order_by("order", "slug").values("slug")
     return (
         Quote.objects.visible_to(user)
         .with_attribution()
         .select_related("implied_stance__topic")
-        .prefetch_related(Prefetch("topics", queryset=Topic.objects.order_by("order", "slug")))
+        .annotate(topic_slugs=ArraySubquery(topics))
     )
 
 

@@ -231,7 +231,12 @@ class QuoteSerializer(serializers.ModelSerializer):
     role = RoleRefSerializer(read_only=True, allow_null=True)
     source = SourceRefSerializer(read_only=True)  # type: ignore[assignment]  # a field named like a Field attribute
     event = EventRefSerializer(read_only=True, allow_null=True)
-    topics = serializers.SlugRelatedField[Topic](many=True, read_only=True, slug_field="slug")
+    topics = serializers.ListField(
+        child=serializers.CharField(),
+        source="topic_slugs",
+        read_only=True,
+        help_text="The slugs of the topics it speaks to.",
+    )
     implied_stance = ImpliedStanceSerializer(read_only=True, allow_null=True)
     said_display = serializers.CharField(read_only=True)
     citation = serializers.CharField(read_only=True, help_text="A ready citation line.")

@@ -90,3 +90,22 @@ def test_queries_do_not_grow_with_rows(clients, db, path, who):
     assert len(second.content) > len(first.content)
     assert small == large, f"{path}: {small} queries for few rows, {large} for more"
     assert large <= 8
+
+
+@pytest.mark.parametrize("who", ["anonymous", "editor"])
+def test_one_quote_by_id_is_one_query_with_its_topics(clients, db, who):
+    """The quote with its attribution and its topics' slugs is one query (an array subquery,
+    in the codebook's order), beside the data version (and an editor's token and rights)."""
+    client = clients[who]
+    topics = [TopicFactory(slug="timeline", order=2), TopicFactory(slug="membership", order=1)]
+    quote = make_quote(topics=topics)
+    client.get(f"/api/v1/quotes/{quote.pk}/")
+    cache.clear()
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/api/v1/quotes/{quote.pk}/")
+
+    assert response.json()["topics"] == ["membership", "timeline"]
+    reading = [q["sql"] for q in queries if "statements_quote" in q["sql"]]
+    assert len(reading) == 1, reading
+    assert len(queries) == (2 if who == "anonymous" else 4), [q["sql"][:80] for q in queries]
