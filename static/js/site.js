@@ -1,8 +1,11 @@
 // Small progressive enhancements; every page works without this file.
 
 document.addEventListener("htmx:afterSwap", (event) => {
+  // Back and Forward swap the whole body without a target: nothing was opened.
+  const target = event.detail.target;
+  if (!target) return;
   // Move keyboard focus to evidence opened in place, so screen readers announce it.
-  const opened = event.detail.target.querySelector("#evidence");
+  const opened = target.querySelector("#evidence");
   if (opened) opened.focus();
 });
 
@@ -30,7 +33,6 @@ function syncFiltersWithAddress() {
     }
   }
 }
-document.addEventListener("htmx:historyRestore", syncFiltersWithAddress);
 document.addEventListener("htmx:afterSettle", (event) => {
   const source = event.detail.requestConfig && event.detail.requestConfig.elt;
   if (source && source.closest("[hx-push-url]") && !source.closest("form.filters")) {
@@ -39,12 +41,29 @@ document.addEventListener("htmx:afterSettle", (event) => {
 });
 
 // Results swapped in place are announced by their one-line summary, not read out whole.
-document.addEventListener("htmx:afterSettle", (event) => {
-  // After an outerHTML swap the event's target is the old element: look the new one up.
-  const region = document.getElementById(event.detail.target.id) || event.detail.target;
-  const summary = region.querySelector("[data-announce]");
+function announce(region) {
+  const summary = region && region.querySelector("[data-announce]");
   const announcer = document.getElementById("announcer");
-  if (summary && announcer) announcer.textContent = summary.textContent.replace(/\s+/g, " ").trim();
+  if (!summary || !announcer) return;
+  const text = summary.textContent.replace(/\s+/g, " ").trim();
+  // Emptied first, so the same words said again (Back to a page already announced) are
+  // a change a screen reader reads out.
+  announcer.textContent = "";
+  requestAnimationFrame(() => {
+    announcer.textContent = text;
+  });
+}
+document.addEventListener("htmx:afterSettle", (event) => {
+  // Back and Forward swap the whole body and settle without a target: they are announced
+  // on htmx:historyRestore below.
+  const target = event.detail.target;
+  if (!target) return;
+  // After an outerHTML swap the event's target is the old element: look the new one up.
+  announce((target.id && document.getElementById(target.id)) || target);
+});
+document.addEventListener("htmx:historyRestore", () => {
+  syncFiltersWithAddress();
+  announce(document.getElementById("main"));
 });
 
 // A matrix cell opens its evidence in place (one listener for a thousand cells, rather than

@@ -2,6 +2,7 @@
 that holds the whole seed."""
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -79,3 +80,67 @@ def axe_violations():
         return result["violations"]
 
     return run
+
+
+class ConsoleGuard:
+    """What a page wrote to the console as an error, and the script errors it threw."""
+
+    def __init__(self):
+        self.errors: list[str] = []
+        self.allowed: list[re.Pattern] = []
+        self.pages: list = []
+
+    def watch(self, page) -> None:
+        """Record the console errors and uncaught exceptions of `page` (and of the pages it
+        opens) from now on."""
+        if any(page is seen for seen in self.pages):
+            return
+        self.pages.append(page)
+        page.on("console", self._console)
+        page.on("pageerror", self._page_error)
+
+    def allow(self, pattern: str) -> None:
+        """Accept console errors matching `pattern`: only for an error the test provokes on
+        purpose (a request the server rightly refuses, say)."""
+        self.allowed.append(re.compile(pattern))
+
+    def _console(self, message) -> None:
+        if message.type == "error":
+            where = message.location or {}
+            self.errors.append(
+                f"console: {message.text} ({where.get('url', '')}:{where.get('lineNumber', '')})"
+            )
+
+    def _page_error(self, error) -> None:
+        self.errors.append(f"script error: {error.stack or error}")
+
+    def unexpected(self) -> list[str]:
+        return [e for e in self.errors if not any(p.search(e) for p in self.allowed)]
+
+
+@pytest.fixture(autouse=True)
+def console_guard(request, monkeypatch):
+    """Fail a browser test whose pages logged a console error or threw a script error: a
+    broken script or a policy refusal is a bug even when the page looks right. Only tests
+    that drive Playwright are watched (their own contexts included); others never start a
+    browser."""
+    guard = ConsoleGuard()
+    names = request.fixturenames
+    if "browser" in names:
+        browser = request.getfixturevalue("browser")
+        new_context = browser.new_context
+
+        def watched_context(*args, **kwargs):
+            context = new_context(*args, **kwargs)
+            context.on("page", guard.watch)
+            return context
+
+        monkeypatch.setattr(browser, "new_context", watched_context)
+    if "context" in names:
+        context = request.getfixturevalue("context")
+        context.on("page", guard.watch)
+        for page in context.pages:
+            guard.watch(page)
+    yield guard
+    if unexpected := guard.unexpected():
+        pytest.fail("the browser logged errors:\n" + "\n".join(unexpected), pytrace=False)
