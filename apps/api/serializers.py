@@ -285,6 +285,11 @@ class PositionSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="Published quotes (editors also see drafts), newest first.",
     )
+    conditionality_label = serializers.CharField(
+        source="get_conditionality_display",
+        read_only=True,
+        help_text="The conditionality in words.",
+    )
 
     class Meta:
         model = Position
@@ -296,6 +301,7 @@ class PositionSerializer(serializers.ModelSerializer):
             "topic",
             "stance",
             "conditionality",
+            "conditionality_label",
             "conditionality_note",
             "valid_from",
             "valid_to",
@@ -317,6 +323,7 @@ class MatrixCellSerializer(serializers.Serializer):
     position = serializers.IntegerField(source="pk")
     stance = StanceRefSerializer()
     conditionality = serializers.ChoiceField(choices=Conditionality.choices)
+    conditionality_label = serializers.CharField(help_text="The conditionality in words.")
     confidence = serializers.ChoiceField(choices=Confidence.choices)
     valid_from = serializers.DateField()
     evidence_count = serializers.IntegerField()
@@ -342,13 +349,30 @@ class ChangeSerializer(serializers.Serializer):
     before = StanceRefSerializer(source="before.stance", allow_null=True)
     after = StanceRefSerializer(source="after.stance", allow_null=True)
     direction = serializers.ChoiceField(choices=["up", "down", "new", "ended"])
+    kind = serializers.ChoiceField(
+        choices=["up", "down", "new", "ended", "first_recorded"],
+        help_text="As `direction`, except that a holder's first position on the topic on "
+        "record (no position on or before `from`) is `first_recorded`: the start of coverage, "
+        "not a move; `new` is then a position again after a time with none.",
+    )
     evidence = QuoteSummarySerializer(many=True)
+
+
+class ChangeCountsSerializer(serializers.Serializer):
+    """How many changes of each kind, on every page."""
+
+    up = serializers.IntegerField()
+    down = serializers.IntegerField()
+    new = serializers.IntegerField()
+    ended = serializers.IntegerField()
+    first_recorded = serializers.IntegerField()
 
 
 class ChangesSerializer(serializers.Serializer):
     vars()["from"] = serializers.DateField()
     to = serializers.DateField()
     count = serializers.IntegerField(help_text="How many changes in all, on every page.")
+    counts = ChangeCountsSerializer(help_text="How many of each kind, on every page.")
     page = serializers.IntegerField()
     pages = serializers.IntegerField()
     next = serializers.URLField(allow_null=True, help_text="The next page, or null.")
@@ -364,6 +388,7 @@ class CompareStepSerializer(serializers.Serializer):
     position = serializers.IntegerField()
     stance = StanceRefSerializer()
     conditionality = serializers.ChoiceField(choices=Conditionality.choices)
+    conditionality_label = serializers.CharField(help_text="The conditionality in words.")
     valid_from = serializers.DateField()
     valid_to = serializers.DateField(allow_null=True, help_text="Exclusive; null while it holds.")
 

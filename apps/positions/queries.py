@@ -6,7 +6,16 @@ Each is shaped as a fixed number of SQL queries, whatever the number of rows.
 import dataclasses
 import datetime
 
-from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
+from django.db.models import (
+    Case,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 
 from apps.actors.models import Country, Organization
@@ -182,6 +191,15 @@ class Change:
         return "up" if self.after.stance.value > self.before.stance.value else "down"
 
     @property
+    def kind(self) -> str:
+        """What the change is: `first_recorded` where the holder had no position on the topic
+        on record up to the first day (coverage starts, nobody moved), otherwise a move:
+        `up`, `down`, `new` (a position again after a time with none) or `ended`."""
+        if self.before is None and self.after is not None and not self.after.earlier:
+            return "first_recorded"
+        return self.direction
+
+    @property
     def shown(self) -> "ChangeSide":
         """The side whose evidence a change shows: the later state, or the one that ended."""
         side = self.after or self.before
@@ -210,6 +228,9 @@ class ChangeSide:
     valid_to: datetime.date | None
     evidence_count: int = 0
     published_evidence: list | None = None
+    # Whether the holder had a position on the topic on record on or before the first day
+    # (read for the positions that start after it: the others are in force on it).
+    earlier: bool = True
 
     def in_force_on(self, day) -> bool:
         return self.valid_from <= day and (self.valid_to is None or self.valid_to > day)
@@ -224,7 +245,8 @@ def build_changes(
     evidence: bool = True,
     counts: bool = True,
 ) -> list[Change]:
-    """Return who moved between two dates: stance changes, new and ended positions.
+    """Return who moved between two dates: stance changes, new and ended positions, each new
+    one knowing whether the holder had any position on the topic before (`Change.kind`).
 
     A few small queries (topics, stances, countries, the positions in force on either date
     as plain values, their organizations), then the published evidence of the positions
@@ -246,9 +268,23 @@ def build_changes(
     )
     if country_codes:
         positions = positions.filter(country__code__in=country_codes)
+    # A position that starts after the first day is the start of coverage unless the holder
+    # had one on the topic by then: an index probe (holder, topic, status, valid_from) per
+    # such row, in the same query.
+    on_record = Position.objects.published().filter(
+        topic_id=OuterRef("topic_id"), valid_from__lte=date_from
+    )
+    earlier = Case(
+        When(
+            valid_from__gt=date_from,
+            then=Exists(on_record.filter(country_id=OuterRef("country_id")))
+            | Exists(on_record.filter(organization_id=OuterRef("organization_id"))),
+        ),
+        default=Value(True),
+    )
     # The holders' names come with the positions (joined), not in queries of their own.
     rows = list(
-        positions.values_list(
+        positions.annotate(earlier=earlier).values_list(
             "pk",
             "topic_id",
             "stance_id",
@@ -259,16 +295,17 @@ def build_changes(
             "country__nato_joined",
             "organization__slug",
             "organization__name",
+            "earlier",
         )
     )
     before: dict[tuple[Holder, int], ChangeSide] = {}
     after: dict[tuple[Holder, int], ChangeSide] = {}
-    for pk, topic, stance, valid_from, valid_to, code, name, joined, slug, title in rows:
+    for pk, topic, stance, valid_from, valid_to, code, name, joined, slug, title, had in rows:
         if code is not None:
             holder = Holder("country", code, name, joined)
         else:
             holder = Holder("organization", slug, title)
-        side = ChangeSide(pk, by_topic[topic], stances[stance], valid_from, valid_to)
+        side = ChangeSide(pk, by_topic[topic], stances[stance], valid_from, valid_to, earlier=had)
         key = (holder, topic)
         if side.in_force_on(date_from):
             before[key] = side

@@ -31,7 +31,7 @@ from apps.core.params import (
     WholeNumberParam,
     today,
 )
-from apps.positions.models import Position
+from apps.positions.models import Conditionality, Position
 from apps.positions.queries import (
     Change,
     Holder,
@@ -60,6 +60,11 @@ def stance_dict(position: Any) -> dict | None:
     return {"value": position.stance.value, "label": position.stance.label}
 
 
+def condition_label(code: str) -> str:
+    """A conditionality's words ("After the war") for its code ("after_war")."""
+    return str(Conditionality(code).label)
+
+
 def cell_dict(position: Any) -> dict | None:
     """A matrix (or comparison) cell: the position in force, or None where there is none."""
     if position is None:
@@ -68,6 +73,7 @@ def cell_dict(position: Any) -> dict | None:
         "position": position.pk,
         "stance": stance_dict(position),
         "conditionality": position.conditionality,
+        "conditionality_label": condition_label(position.conditionality),
         "confidence": position.confidence,
         "valid_from": position.valid_from.isoformat(),
         "evidence_count": position.evidence_count,
@@ -252,6 +258,7 @@ class Comparison:
                                 "position": p.pk,
                                 "stance": stance_dict(p),
                                 "conditionality": p.conditionality,
+                                "conditionality_label": condition_label(p.conditionality),
                                 "valid_from": p.valid_from.isoformat(),
                                 "valid_to": p.valid_to.isoformat() if p.valid_to else None,
                             }
@@ -398,6 +405,20 @@ def eve_of_latest_change(end: datetime.date) -> datetime.date:
     return day_before(latest or end)
 
 
+# A change list's kinds, in the order the page and the counts give them: the real moves, then
+# the start of coverage (a holder's first position on a topic on record).
+MOVE_KINDS = ("up", "down", "new", "ended")
+CHANGE_KINDS = (*MOVE_KINDS, "first_recorded")
+
+
+def count_kinds(entries: list[Change]) -> dict[str, int]:
+    """How many changes of each kind (every kind named, zero included)."""
+    counts = dict.fromkeys(CHANGE_KINDS, 0)
+    for change in entries:
+        counts[change.kind] += 1
+    return counts
+
+
 @dataclasses.dataclass
 class ChangeList:
     date_from: datetime.date
@@ -406,6 +427,22 @@ class ChangeList:
     count: int | None = None  # all the changes, when entries holds one page of them
     page: int = 1
     pages: int = 1
+    kinds: dict[str, int] | None = None  # of all the changes, when entries holds one page
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many changes of each kind, on every page."""
+        return self.kinds if self.kinds is not None else count_kinds(self.entries)
+
+    @property
+    def moves(self) -> list[Change]:
+        """The changes that are moves (up, down, new after a time with none, ended)."""
+        return [change for change in self.entries if change.kind != "first_recorded"]
+
+    @property
+    def first_recorded(self) -> list[Change]:
+        """The changes that are the start of coverage: a first position on record."""
+        return [change for change in self.entries if change.kind == "first_recorded"]
 
     def as_dict(self) -> dict:
         answer: dict[str, Any] = {
@@ -418,10 +455,12 @@ class ChangeList:
                     "before": stance_dict(change.before),
                     "after": stance_dict(change.after),
                     "direction": change.direction,
+                    "kind": change.kind,
                     "evidence": [quote_summary(q) for q in change.evidence],
                 }
                 for change in self.entries
             ],
+            "counts": self.counts,
         }
         # One shape for the API's pages and a page's download (one page holding them all).
         count = len(self.entries) if self.count is None else self.count
@@ -469,4 +508,6 @@ def changes(params: dict, *, evidence: bool = True) -> ChangeList:
     page = params["page"]
     shown = entries[(page - 1) * size : page * size]
     attach_evidence(shown)  # also when `evidence` is off: the count comes with it
-    return ChangeList(params["from"], params["to"], shown, len(entries), page, pages)
+    return ChangeList(
+        params["from"], params["to"], shown, len(entries), page, pages, count_kinds(entries)
+    )

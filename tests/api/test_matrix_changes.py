@@ -53,11 +53,13 @@ def test_the_matrix_on_the_eve_of_vilnius(anon, seeded):
         "position",
         "stance",
         "conditionality",
+        "conditionality_label",
         "confidence",
         "valid_from",
         "evidence_count",
     }
     assert cell["conditionality"] == "after_war"
+    assert cell["conditionality_label"] == "After the war"
     assert cell["valid_from"] == "2023-06-01"
     assert cell["evidence_count"] == 3
     assert cell["stance"]["label"]

@@ -257,11 +257,13 @@ def compare_rows(rows) -> str:
     return mark_safe("\n".join(out))
 
 
+# By a change's kind: the moves, and the start of coverage (a first position on record).
 MOVES = {
     "up": "▲ Toward Ukraine’s ask",
     "down": "▼ Away from it",
-    "new": "● New position",
+    "new": "● New after a time with none",
     "ended": "○ Position ended",
+    "first_recorded": "◆ First recorded",
 }
 
 
@@ -288,7 +290,7 @@ def changes_rows(changes) -> str:
         n = change.evidence_count
         out.append(
             f'<tr><th scope="row">{who}</th><td>{escape(change.topic.name)}</td>'
-            f'<td class="direction direction-{change.direction}">{MOVES[change.direction]}</td>'
+            f'<td class="direction direction-{change.kind}">{MOVES[change.kind]}</td>'
             f"<td>{before}</td><td>{after}</td>"
             f'<td><a href="{evidence_prefix}{shown.pk}/evidence/">{n} quote'
             f"{'' if n == 1 else 's'}</a></td></tr>"
