@@ -60,7 +60,10 @@ ERROR = {
 CSV = {
     "type": "string",
     "description": "The rows (a list's results, the matrix's rows, the changes' entries) as CSV, "
-    "nested fields in dotted columns.",
+    "nested fields in dotted columns, after a UTF-8 byte-order mark (for spreadsheets). The "
+    "matrix's and a comparison's rows begin with `as_of`, the changes' with `from` and `to`; "
+    "where there is no position (a null matrix cell, `current`, `before` or `after`) its "
+    "columns say `none`.",
 }
 
 STATUS_TEXT = {

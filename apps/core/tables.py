@@ -8,16 +8,30 @@
 - a cell that is null in one row and an object in another keeps only the object's columns;
 - text starting with = + - @, a tab or a carriage return is prefixed with ' so a spreadsheet
   shows it rather than running it as a formula (OWASP's advice for CSV injection); numbers are
-  left as they are.
+  left as they are;
+- the day an answer is as of (`as_of`; a change list's `from` and `to`) is the first column of
+  every row, as the file name alone would lose it once the file is renamed or pasted;
+- where a row has no position (a matrix cell, a comparison's `current`, a change's `before` or
+  `after` that is null) each of its cells says `none` rather than staying empty, which a
+  spreadsheet would not tell from a missing value;
+- the text starts with a UTF-8 byte-order mark: without it Excel reads the file in the
+  machine's code page and shows "TÃ¼rkiye" for "Türkiye" (Python reads it with "utf-8-sig").
 """
 
 import csv
 import io
 import json
+import re
 
 ROW_KEYS = ("results", "rows", "entries")
 ID_KEYS = ("id", "slug", "code", "value")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# An answer's days, carried into each of its rows (first, in this order).
+CONTEXT_KEYS = ("as_of", "from", "to")
+# Where a null means "no position": its cells say NONE.
+NO_POSITION = re.compile(r"(?:cells\.[^.]+|current|before|after)")
+NONE = "none"
+BOM = "\ufeff"
 
 
 def flatten(value, prefix: str = "") -> dict:
@@ -91,13 +105,37 @@ def rows_of(data) -> list:
     return []
 
 
+def context_of(data) -> dict:
+    """The days an answer is as of ({"as_of": ...} or {"from": ..., "to": ...}), or {}."""
+    if not isinstance(data, dict):
+        return {}
+    return {key: data[key] for key in CONTEXT_KEYS if isinstance(data.get(key), str)}
+
+
+def _no_position(row: dict) -> list[str]:
+    """The columns (prefixes) of a flattened row where a position is null."""
+    return [name for name, value in row.items() if value is None and NO_POSITION.fullmatch(name)]
+
+
+def _cell(row: dict, column: str, empty: list[str]) -> str:
+    if column not in row or row[column] is None:
+        for prefix in empty:
+            if column == prefix or column.startswith(prefix + "."):
+                return NONE
+    return cell_text(row.get(column))
+
+
 def csv_text(data) -> str:
-    """The answer's rows as CSV text, with a header row of dotted column names."""
-    rows = [flatten(row) for row in rows_of(data)]
+    """The answer's rows as CSV text (a download's whole file, byte-order mark first), with a
+    header row of dotted column names."""
+    context = context_of(data)
+    rows = [{**context, **flatten(row)} for row in rows_of(data)]
     columns = columns_of(rows)
     out = io.StringIO()
+    out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([cell_text(row.get(column)) for column in columns])
+        empty = _no_position(row)
+        writer.writerow([_cell(row, column, empty) for column in columns])
     return out.getvalue()

@@ -26,7 +26,8 @@ LISTS = [
 def table(response):
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert response.content.startswith("\ufeff".encode()), "no byte-order mark for Excel"
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 @pytest.mark.parametrize("resource", LISTS)
@@ -66,16 +67,24 @@ def test_the_matrix_as_csv_keeps_holder_columns_together(anon, seeded):
     response = anon.get("/api/v1/matrix/?as_of=2023-07-10&format=csv")
 
     rows = table(response)
-    header = response.content.decode().splitlines()[0].split(",")
-    assert set(header[:4]) == {"holder.type", "holder.slug", "holder.code", "holder.name"}
+    header = response.content.decode("utf-8-sig").splitlines()[0].split(",")
+    assert header[0] == "as_of"
+    assert set(header[1:5]) == {"holder.type", "holder.slug", "holder.code", "holder.name"}
     assert "cells.membership.stance.value" in header
     assert "cells.membership" not in header
+    assert {row["as_of"] for row in rows} == {"2023-07-10"}
     assert rows[0]["holder.slug"] == "nato"
     estonia = next(row for row in rows if row["holder.code"] == "EE")
     assert estonia["cells.membership.stance.value"] == "1"
     assert estonia["cells.membership.conditionality"] == "after_war"
+    assert estonia["cells.membership.conditionality_label"] == "After the war"
     hungary = next(row for row in rows if row["holder.code"] == "HU")
-    assert hungary["cells.membership.stance.value"] == ""
+    # No position is said in words, in every column of the cell, not left empty.
+    assert hungary["cells.membership.stance.value"] == "none"
+    assert hungary["cells.membership.stance.label"] == "none"
+    assert hungary["cells.membership.position"] == "none"
+    # A column a holder does not have is still empty: NATO has no country code.
+    assert rows[0]["holder.code"] == ""
 
 
 def test_changes_as_csv_list_their_evidence_ids(anon, seeded):
@@ -83,10 +92,12 @@ def test_changes_as_csv_list_their_evidence_ids(anon, seeded):
 
     assert {row["topic"] for row in rows} == {"membership", "timeline", "guarantees"}
     assert all(row["direction"] == "new" for row in rows)
+    assert all(row["kind"] == "first_recorded" for row in rows)
+    assert {(row["from"], row["to"]) for row in rows} == {("2022-12-01", "2023-07-10")}
     assert all(
         row["evidence"] and all(i.isdigit() for i in row["evidence"].split("; ")) for row in rows
     )
-    assert rows[0]["before"] == ""
+    assert rows[0]["before"] == "none"
 
 
 def test_text_a_spreadsheet_would_run_is_defused(anon, desk):
@@ -106,18 +117,21 @@ def test_the_renderer_flattens_by_the_documented_rules():
     flat = [flatten(row) for row in rows]
 
     assert columns_of(flat) == ["holder.type", "holder.slug", "holder.code", "cells.a.v", "n"]
-    rendered = CSVRenderer().render(rows).decode().splitlines()
+    rendered = CSVRenderer().render(rows).decode("utf-8-sig").splitlines()
     assert rendered == [
         "holder.type,holder.slug,holder.code,cells.a.v,n",
-        "organization,nato,,,-1",
+        "organization,nato,,none,-1",
         "country,,EE,1,2",
     ]
-    assert CSVRenderer().render(
-        {"results": [{"tags": ["a", "b"], "ok": True}]}
-    ).decode().splitlines() == [
+    assert CSVRenderer().render({"results": [{"tags": ["a", "b"], "ok": True}]}).decode(
+        "utf-8-sig"
+    ).splitlines() == [
         "tags,ok",
         "a; b,true",
     ]
+    assert CSVRenderer().render({"as_of": "2024-07-10", "rows": [{"n": 1}], "topics": []}).decode(
+        "utf-8-sig"
+    ).splitlines() == ["as_of,n", "2024-07-10,1"]
 
 
 def test_paged_csv_gives_its_page_links_in_a_link_header(anon, desk):

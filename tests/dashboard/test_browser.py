@@ -135,7 +135,7 @@ def test_the_csv_download_holds_the_quotes_the_search_shows(site, page, shoot, t
     path = tmp_path / download.suggested_filename
     download.save_as(path)
 
-    with path.open(newline="", encoding="utf-8") as handle:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
         header, *rows = list(csv.reader(handle))
     assert download.suggested_filename == "quotes.csv"
     # The API's quote, flattened by the one CSV writer.

@@ -306,7 +306,7 @@ def test_the_page_json_pages_on_through_the_api(client, desk):
 
 def test_a_formula_arrives_neutralised_in_the_page_csv(client, desk):
     response = client.get("/quotes/?speaker=juri-luik&format=csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
     texts = {row["id"]: row["text"] for row in rows}
     assert texts[str(desk["formula"].pk)] == '\'=HYPERLINK("https://example.org/x","click")'
