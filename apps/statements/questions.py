@@ -243,6 +243,14 @@ class QuoteSearchResult:
     total_capped: bool = False
     facets: dict | None = None
     facet_window: int | None = None
+    # The rank of the page's first quote among the matches (1 on the first page), where the
+    # summary knows it: within the newest FACET_WINDOW matches; None further on.
+    start: int | None = None
+
+    @property
+    def end(self) -> int | None:
+        """The rank of the page's last quote, where its first one's is known."""
+        return None if self.start is None else self.start + len(self.quotes) - 1
 
     def rows(self) -> list[dict]:
         """The quotes as dicts (loads their topics in one query)."""
@@ -312,9 +320,11 @@ def quote_search(
     )
     result = QuoteSearchResult(quotes, next_cursor, previous_cursor)
     if summary:
-        counted, more, window, result.facets = _count_and_facets(
-            params, user, rare=rare, newest=newest
+        paged = params.get("cursor") is not None and quotes
+        counted, more, window, result.facets, newer = _count_and_facets(
+            params, user, rare=rare, newest=newest, first=quotes[0] if paged else None
         )
+        result.start = (None if newer is None else newer + 1) if paged else 1
         result.total = min(counted, TOTAL_CAP)
         result.total_capped = more or counted > TOTAL_CAP
         result.facet_window = window if result.total_capped or counted > window else None
@@ -468,6 +478,8 @@ SELECT 'total', NULL::text, NULL::text, (SELECT count(*) FROM capped)
 UNION ALL
 SELECT 'window', NULL, NULL, (SELECT count(*) FROM hits)
 UNION ALL
+{rank}
+UNION ALL
 {scanned}
 UNION ALL
 SELECT 'country', c.code, c.name, b.n FROM (
@@ -523,17 +535,27 @@ RECENT_SCANNED = (
 )
 # Where every match was counted (up to TOTAL_CAP + 1).
 ALL_SCANNED = "SELECT 'scanned', NULL, NULL, NULL::bigint"
+# How many matches are newer than a later page's first quote, when that quote is among the
+# newest matches the facets count (`hits`, read anyway): where the page stands, without
+# counting from the top of the list.
+PAGE_RANK = (
+    "SELECT 'rank', NULL, NULL, CASE WHEN EXISTS (SELECT 1 FROM hits WHERE id = %s) "
+    "THEN (SELECT count(*) FROM hits WHERE (said_on, id) > (%s::date, %s)) END"
+)
+NO_RANK = "SELECT 'rank', NULL, NULL, NULL::bigint"
 
 
 def _count_and_facets(
-    params: dict, user, *, rare: bool, newest: list[int] | None = None
-) -> tuple[int, bool, int, dict]:
+    params: dict, user, *, rare: bool, newest: list[int] | None = None, first: Quote | None = None
+) -> tuple[int, bool, int, dict, int | None]:
     """The number of matches up to TOTAL_CAP + 1; whether there may be more (the newest
     SUMMARY_SCAN quotes were read and the rest not); the number of the newest matches the
     facets count (up to FACET_WINDOW); and their counts per country, topic, speaker, source,
     year and anonymity. In one query: rare words (`rare`) are read from the full-text index,
     unless `newest` holds the ids of their newest TOTAL_CAP + 1 matches already; other words
-    from the newest quotes that pass the filters; no words, from the quotes that do."""
+    from the newest quotes that pass the filters; no words, from the quotes that do. With
+    `first` (a later page's first quote), also how many matches are newer than it, where it is
+    among the newest FACET_WINDOW (None otherwise)."""
     fields = ("id", "country_id", "speaker_id", "source_id", "said_on")
     cap, window = int(TOTAL_CAP + 1), int(FACET_WINDOW)
     if rare and newest is not None:
@@ -557,8 +579,13 @@ def _count_and_facets(
         sources = RECENT_SOURCES.format(recent=recent, where=where, cap=cap, window=window)
         sql_params = (*inner_params, *where_params)
         scanned = RECENT_SCANNED.format(cap=cap)
+    rank = NO_RANK
+    if first is not None:
+        rank = PAGE_RANK
+        sql_params = (*sql_params, first.pk, first.said_on, first.pk)
     sql = FACET_SQL.format(
         sources=sources,
+        rank=rank,
         scanned=scanned,
         size=int(FACET_SIZE),
         country=Country._meta.db_table,
@@ -571,13 +598,15 @@ def _count_and_facets(
         cursor.execute(sql, sql_params)
         found_rows = cursor.fetchall()
     total = window = 0
-    more = False
+    more, newer = False, None
     facets: dict = {name: [] for name in (*FACET_KEYS, "year", "anonymous")}
     for facet, value, name, n in found_rows:
         if facet == "total":
             total = n
         elif facet == "window":
             window = n
+        elif facet == "rank":
+            newer = n
         elif facet == "scanned":
             more = n is not None and n >= SUMMARY_SCAN
         elif facet in FACET_KEYS:
@@ -593,4 +622,4 @@ def _count_and_facets(
         facets[facet].sort(key=lambda item: (-item["n"], item[label]))
     facets["year"].sort(key=lambda item: -item["year"])
     facets["anonymous"].sort(key=lambda item: item["anonymous"])
-    return total, more, window, facets
+    return total, more, window, facets, newer
