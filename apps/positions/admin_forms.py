@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from apps.core.admin import ServiceErrorsMixin, add_rule_errors
-from apps.positions.models import Position
+from apps.positions.models import Position, Stance
 from apps.positions.services import position_check
 from apps.statements.admin_forms import quote_pick_label
 
@@ -53,7 +53,8 @@ class StanceChoiceField(forms.ModelChoiceField):
     def group_by_topic(self) -> None:
         """Choices as one group per topic, in the topics' order and each scale's, top first."""
         groups: dict = {}
-        for stance in self.queryset.select_related("topic").order_by("topic__order", "-value"):
+        stances = self.queryset if self.queryset is not None else Stance.objects.none()
+        for stance in stances.select_related("topic").order_by("topic__order", "-value"):
             groups.setdefault(stance.topic, []).append(
                 (stance.pk, self.label_from_instance(stance))
             )

@@ -94,10 +94,12 @@ def _in_force_at(position: Position) -> Position | None:
     )
 
 
-def _conflicts(position: Position, proposed: Position, evidence: list[Quote]) -> list[str]:
+def _conflicts(
+    position: Position, proposed: Position, evidence: list[Quote]
+) -> tuple[list[Position], list[str]]:
     """What would stand in the way of publishing the proposed version: a same-day position,
     an overlap, evidence analysts cannot read; each in words."""
-    found = []
+    found: list[Position] = []
     clash = position_same_day(
         country=proposed.country,
         organization=proposed.organization,
@@ -107,7 +109,7 @@ def _conflicts(position: Position, proposed: Position, evidence: list[Quote]) ->
     )
     if clash is not None:
         found.append(clash)
-    problems = []
+    problems: list[str] = []
     try:
         position_check(
             topic=proposed.topic,
@@ -125,7 +127,7 @@ def _conflicts(position: Position, proposed: Position, evidence: list[Quote]) ->
             if field == "valid_from" and clash is not None:
                 continue  # said once, with its link
             problems += messages_
-    return [found, problems]
+    return found, problems
 
 
 def position_review(request, object_id):

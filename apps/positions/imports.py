@@ -512,10 +512,10 @@ def _import(rows, by, result, progress) -> None:
         except RowError as problem:
             error(number, problem)
         progress(number - 1)
-    waiting = [row for row in checked if row.position is not None]
-    clashes = position_same_day_clashes([row.position for row in waiting])
-    for index, problem in sorted(clashes.items()):
-        error(waiting[index].number, _position_error(ValidationError({"valid_from": problem})))
+    waiting = [(row.number, row.position) for row in checked if row.position is not None]
+    clashes = position_same_day_clashes([position for _, position in waiting])
+    for index, clash in sorted(clashes.items()):
+        error(waiting[index][0], _position_error(ValidationError({"valid_from": clash})))
     if result.errors:
         return
     with foreign_keys_checked_now():  # once for the three stores

@@ -280,14 +280,16 @@ class QuoteAdmin(EditorialAdmin):
 def saved_notes(request, quote: Quote) -> None:
     """Say, after a save, which country the quote was filed under (a picked name is easy to
     miss), whether the speaker's post on the day points elsewhere, and what a draft means."""
-    if quote.country_id is not None:
+    if quote.country is not None:
         messages.info(request, f"Filed as reflecting the position of {quote.country.name}.")
     else:
         messages.info(request, "Filed without a country: it reflects no country's position.")
     if quote.speaker_id is not None and quote.said_on is not None:
         role = role_on(quote.speaker_id, quote.said_on)
-        suggested = role and (role.country or getattr(role.organization, "country", None))
-        if suggested is not None and suggested.pk != quote.country_id:
+        suggested = None
+        if role is not None:
+            suggested = role.country or getattr(role.organization, "country", None)
+        if role is not None and suggested is not None and suggested.pk != quote.country_id:
             messages.warning(
                 request,
                 f"The speaker's post on {quote.said_on:%d %B %Y} ({role.title}) points to "

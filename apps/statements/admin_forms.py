@@ -47,7 +47,7 @@ class QuoteAdminForm(ServiceErrorsMixin, forms.ModelForm):
         if country is not None:
             # static/js/admin-quote.js asks this address for the speaker's country on the day.
             # Inside the admin's wrapper, whose copies share the first widget's attributes.
-            select = getattr(country.widget, "widget", country.widget)
+            select = getattr(country.widget, "widget", None) or country.widget
             select.attrs["data-suggest-url"] = reverse("admin:statements_quote_suggest")
             country.help_text = (
                 "The country whose position the words reflect: suggested from the speaker's "

@@ -75,7 +75,7 @@ class QuoteAutocompleteJsonView(AutocompleteJsonView):
     """The admin's autocomplete, with each quote named by quote_pick_label (its status first)."""
 
     def serialize_result(self, obj, to_field_name):
-        result = super().serialize_result(obj, to_field_name)
+        result = super().serialize_result(obj, to_field_name)  # type: ignore[misc]  # not in the stubs
         if isinstance(obj, Quote):
             result["text"] = quote_pick_label(obj)
         return result
