@@ -340,21 +340,25 @@ class ImportRun(models.Model):
 
 class EvidenceTally(models.Model):
     """How many published quotes stand behind a position, kept by the database's triggers
-    (migration 0015) in the transaction of every write that changes it; read-only here. A
-    position without a row has none."""
+    (migration 0015) in the transaction of every write that changes it, and removed with the
+    position by one; read-only here. A position without a row has none."""
 
     position = models.OneToOneField(
         Position,
         primary_key=True,
-        on_delete=models.DO_NOTHING,  # the table's own foreign key cascades
+        on_delete=models.DO_NOTHING,  # a trigger removes the row with the position
         db_constraint=False,
         related_name="+",
     )
     published = models.IntegerField()
 
     class Meta:
-        managed = False
         db_table = "positions_evidence_tally"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(published__gte=0), name="evidence_tally_not_negative"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.position_id}: {self.published}"
