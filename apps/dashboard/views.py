@@ -15,6 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from apps.actors.models import Country, Person
 from apps.core.dates import day_before
+from apps.core.models import Status
 from apps.core.params import Cursor, drop_blank
 from apps.dashboard import exports
 from apps.dashboard.caching import cached_for_readers, conditional_page
@@ -24,7 +25,12 @@ from apps.positions.models import Position, Topic
 from apps.positions.queries import published_evidence, published_evidence_counts
 from apps.positions.questions import AsOfParams, ChangesParams, CompareParams, MatrixParams
 from apps.statements.models import Event, Quote, Source, sees_unpublished_quotes
-from apps.statements.questions import PAGE_SIZE_MAX, QuoteSearchParams, quote_search
+from apps.statements.questions import (
+    FACET_WINDOW,
+    PAGE_SIZE_MAX,
+    QuoteSearchParams,
+    quote_search,
+)
 
 QUOTES_PER_PAGE = 20
 # A country page shows, per topic, this many of the newest positions (and links to the whole
@@ -208,7 +214,14 @@ def changes(request):
         result = questions.changes(form.cleaned_data, evidence=wanted)
         if fetched := download(request, result, f"changes-{result.date_from}-{result.date_to}"):
             return fetched
-        context.update(changes=result.entries, date_from=result.date_from, date_to=result.date_to)
+        context.update(
+            changes=result.entries,
+            moves=result.moves,
+            first_recorded=result.first_recorded,
+            counts=result.counts,
+            date_from=result.date_from,
+            date_to=result.date_to,
+        )
     return render(request, "dashboard/changes.html", "changes-results", context, _status_for(form))
 
 
@@ -228,6 +241,10 @@ def quotes(request):
         "downloads": {},
         "download_size": PAGE_SIZE_MAX,
         "chosen": chosen_names(form),
+        "chips": filter_chips(request, form) if valid else [],
+        "words": searched_words(form) if valid else "",
+        "clear": clear_links(request),
+        "rank_window": FACET_WINDOW,
     }
     if valid:
         fmt = exports.wanted_format(request)
@@ -262,6 +279,83 @@ def chosen_names(form) -> dict[str, str]:
         "speaker": speaker.name if speaker else "",
         "event": event.name if event else "",
         "source": source.title if source else "",
+    }
+
+
+# The quote search's filters a reader may have chosen, each shown as a chip with its own remove
+# link (the words too): parameter -> what the chip calls it.
+FILTER_CHIPS = {
+    "q": "Words",
+    "country": "Country",
+    "topic": "Topic",
+    "speaker": "Speaker",
+    "anonymous": "Speaker",
+    "said_from": "Said from",
+    "said_to": "Said until",
+    "year": "Year",
+    "language": "Language",
+    "event": "Event",
+    "source": "Source",
+    "status": "Status",
+}
+
+
+def _chip_value(name: str, value) -> str:
+    if name == "anonymous":
+        return "anonymous" if value else "named"
+    if isinstance(value, datetime.date):
+        return f"{value.day} {value:%B %Y}"
+    if name == "source":
+        return value.title
+    if name == "status":
+        return str(dict(Status.choices).get(value, value))
+    return getattr(value, "name", None) or str(value)
+
+
+def without(request, *names: str) -> str:
+    """This page's address without some parameters, back on the first page."""
+    query = drop_blank(request.GET)
+    for name in (*names, "cursor"):
+        query.pop(name, None)
+    return f"{request.path}?{query.urlencode()}" if query else request.path
+
+
+def filter_chips(request, form) -> list[dict]:
+    """The chosen filters (and words), each with its name, value and the address without it."""
+    given = form.cleaned_data
+    chips = []
+    for name, label in FILTER_CHIPS.items():
+        value = given.get(name)
+        if value is None or value == "":
+            continue
+        chips.append(
+            {
+                "name": name,
+                "label": label,
+                "value": _chip_value(name, value),
+                "remove": without(request, name),
+            }
+        )
+    return chips
+
+
+def searched_words(form) -> str:
+    """The words searched for, as the count shows them: in quotation marks, unless they hold
+    their own (a phrase), which would otherwise show doubled."""
+    words = form.cleaned_data.get("q") or ""
+    if not words or '"' in words or "“" in words:
+        return words
+    return f"“{words}”"
+
+
+def clear_links(request) -> dict[str, str | None]:
+    """Clearing the filters keeps the words; clearing all starts a new search. None where
+    there is nothing to clear."""
+    query = drop_blank(request.GET)
+    filters = [name for name in FILTER_CHIPS if name != "q"]
+    return {
+        "filters": without(request, *filters) if any(n in query for n in filters) else None,
+        "all": request.path if query else None,
     }
 
 

@@ -155,7 +155,9 @@ def test_compare_refuses_bad_country_lists(client, query, message):
 def test_changes_between_two_dates_lists_new_positions(client):
     page = get(client, "/changes/?from=2023-05-01&to=2023-07-10").content.decode()
 
-    assert "New position" in page
+    # The report is where the record starts: its positions are first recorded, not moves.
+    assert "First recorded" in page
+    assert "0 moves" in page
     assert "Estonia" in page
     assert "Ukraine" not in page.split("<tbody>")[1].split("</tbody>")[0] or True
 
@@ -217,7 +219,7 @@ def test_an_old_page_link_is_redirected_to_the_cursor(client):
 
 def test_quote_search_exports_csv_with_header_and_citation(client):
     response = get(client, "/quotes/?q=nuclear&format=csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
     header = rows[0]
     assert response["Content-Type"].startswith("text/csv")
@@ -242,12 +244,14 @@ def test_every_list_page_exports_json_and_csv(client, path):
 
 def test_the_matrix_export_matches_the_screen(client):
     rows = list(
-        csv.DictReader(io.StringIO(get(client, "/?bloc=baltic-states&format=csv").content.decode()))
+        csv.DictReader(
+            io.StringIO(get(client, "/?bloc=baltic-states&format=csv").content.decode("utf-8-sig"))
+        )
     )
 
     assert [row["holder.code"] for row in rows] == ["EE", "LV", "LT"]
     assert rows[0]["cells.membership.stance.value"] == "1"
-    assert rows[1]["cells.membership.stance.value"] == ""
+    assert rows[1]["cells.membership.stance.value"] == "none"
 
 
 @pytest.mark.parametrize(
