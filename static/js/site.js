@@ -76,3 +76,33 @@ document.addEventListener("click", (event) => {
   event.preventDefault();
   window.htmx.ajax("GET", link.href, { target: panel, source: link });
 });
+
+// One click copies a citation; the words stay selectable in their field without this.
+for (const button of document.querySelectorAll("button[data-copy]")) {
+  if (navigator.clipboard) button.hidden = false;
+}
+document.addEventListener("htmx:load", (event) => {
+  if (!navigator.clipboard) return;
+  for (const button of event.detail.elt.querySelectorAll("button[data-copy][hidden]")) {
+    button.hidden = false;
+  }
+});
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("button[data-copy]");
+  if (!button) return;
+  const field = document.getElementById(button.dataset.copy);
+  if (!field) return;
+  const announcer = document.getElementById("announcer");
+  try {
+    await navigator.clipboard.writeText(field.value);
+    button.textContent = "Copied";
+    if (announcer) announcer.textContent = "Citation copied";
+  } catch {
+    // Refused (no permission, or an insecure page): open the field, its words selected.
+    const details = field.closest("details");
+    if (details) details.open = true;
+    field.focus();
+    field.select();
+    button.textContent = "Select and copy";
+  }
+});
