@@ -339,6 +339,13 @@ class MatrixRowSerializer(serializers.Serializer):
 
 class MatrixSerializer(serializers.Serializer):
     as_of = serializers.DateField()
+    sort = serializers.CharField(
+        help_text="name, or a topic's slug (-slug: most supportive first)."
+    )
+    countries = serializers.IntegerField(help_text="Countries the filters chose, shown or hidden.")
+    countries_without_position = serializers.IntegerField(
+        help_text="Of those, how many have no position on any topic shown."
+    )
     topics = TopicRefSerializer(many=True)
     rows = MatrixRowSerializer(many=True)
 

@@ -47,8 +47,20 @@ PRESETS = 24
 
 
 def render(request, template: str, partial: str, context: dict, status: int = 200):
-    """Render the page, or only its named partial for an htmx request."""
-    name = f"{template}#{partial}" if request.htmx and not request.htmx.boosted else template
+    """Render the page, or only its named partial for an htmx request.
+
+    A filter refused (400) answers htmx with the filter form alone, its errors beside the
+    fields and on top, put in place of the form (HX-Retarget), with the address left as it
+    was: the results of the last good filter stay on screen. Without JavaScript the whole
+    page says the same."""
+    htmx = request.htmx and not request.htmx.boosted
+    if htmx and status == 400 and "form" in context:
+        response = TemplateResponse(request, f"{template}#filters", context, status=status)
+        response["HX-Retarget"] = "#filters"
+        response["HX-Reswap"] = "outerHTML"
+        response["HX-Push-Url"] = "false"
+        return response
+    name = f"{template}#{partial}" if htmx else template
     return TemplateResponse(request, name, context, status=status)
 
 
@@ -164,7 +176,15 @@ def matrix(request):
         result = questions.matrix(form.cleaned_data)
         if fetched := download(request, result, f"matrix-{result.as_of}"):
             return fetched
-        context.update(topics=result.topics, rows=result.rows, as_of=result.as_of)
+        context.update(
+            topics=result.topics,
+            rows=result.rows,
+            as_of=result.as_of,
+            sort=result.sort,
+            countries=result.countries,
+            without_position=result.without_position,
+            hide_empty=form.cleaned_data.get("hide_empty"),
+        )
     return render(request, "dashboard/matrix.html", "matrix-results", context, _status_for(form))
 
 
@@ -418,11 +438,19 @@ def quote_downloads(request) -> dict[str, str]:
 
 
 @require_GET
-@takes("history")
+@takes("history", "as_of")
 @conditional_page
 @cached_for_readers
 def country(request, code: str):
     country = get_object_or_404(Country.objects.prefetch_related("blocs"), code=code.upper())
+    # ?as_of=<day> (the matrix's day, kept by its links): the history up to that day, the
+    # position in force then marked.
+    as_of = None
+    if "as_of" in request.GET:
+        dated = AsOfParams({"as_of": request.GET["as_of"]})
+        if not dated.is_valid():
+            return bad_request(request, f"as_of: {' '.join(dated.errors['as_of'])}")
+        as_of = dated.cleaned_data["as_of"]
     topics = list(Topic.objects.all())
     # ?history=<topic> shows that topic's whole timeline; otherwise each topic shows its
     # newest positions and says how many earlier ones there are.
@@ -436,6 +464,7 @@ def country(request, code: str):
     positions = list(
         Position.objects.on_record()
         .filter(country=country)
+        .filter(Q(valid_from__lte=as_of) if as_of else Q())
         .annotate(
             newness=Window(
                 RowNumber(), partition_by=F("topic_id"), order_by=F("valid_from").desc()
@@ -464,6 +493,7 @@ def country(request, code: str):
     )
     context = {
         "country": country,
+        "as_of": as_of,
         "timelines": timelines,
         "history": history,
         "people": people,

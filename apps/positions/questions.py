@@ -25,6 +25,7 @@ from apps.core.params import (
     BooleanParam,
     CheckboxValues,
     DateParam,
+    PatternParam,
     QueryParams,
     ReferenceListParam,
     ReferenceParam,
@@ -137,9 +138,55 @@ class MatrixParams(QueryParams):
     nato = BooleanParam(
         default=False, label="NATO members only", help_text="true: only countries in NATO on as_of."
     )
+    sort = PatternParam(
+        r"name|-?[a-z0-9][a-z0-9-]{0,49}",
+        "Sort by name, or by a topic's slug (-membership: most supportive first).",
+        label="Sort by",
+        required=False,
+        help_text="name (the default), or a topic's slug: -<slug> puts the most supportive "
+        "first, <slug> the least; allies with no position on it come last either way.",
+    )
+    hide_empty = BooleanParam(
+        default=False,
+        label="Hide allies with no position",
+        help_text="true: leave out the countries with no position on any topic shown.",
+    )
 
     def clean_as_of(self):
         return self.cleaned_data.get("as_of") or today()
+
+    def clean_sort(self):
+        sort = self.cleaned_data.get("sort") or "name"
+        slug = sort.removeprefix("-")
+        if sort != "name" and not Topic.objects.filter(slug=slug).exists():
+            raise ValidationError(f"Unknown topic “{slug}”: sort by name or by a topic's slug.")
+        return sort
+
+    def clean(self):
+        cleaned = super().clean()
+        sort, topics = cleaned.get("sort") or "name", cleaned.get("topics")
+        if sort != "name" and topics and sort.removeprefix("-") not in {t.slug for t in topics}:
+            self.add_error("sort", "Sort by a topic the matrix shows, or by name.")
+        return cleaned
+
+
+def sorted_rows(rows: list[MatrixRow], sort: str) -> list[MatrixRow]:
+    """Organizations first as always, then the countries by name, or by their stance on a
+    topic (`-slug` most supportive first, `slug` least), those with none on it last, each
+    stance's countries by name."""
+    if sort == "name":
+        return rows
+    slug, high_first = sort.removeprefix("-"), sort.startswith("-")
+    countries = [row for row in rows if row.holder.type == "country"]
+    others = [row for row in rows if row.holder.type != "country"]
+
+    def key(row: MatrixRow):
+        cell = row.cells.get(slug)
+        if cell is None:
+            return (1, 0)
+        return (0, -cell.stance.value if high_first else cell.stance.value)
+
+    return others + sorted(countries, key=key)  # stable: by name within a stance
 
 
 @dataclasses.dataclass
@@ -147,10 +194,16 @@ class Matrix:
     as_of: datetime.date
     topics: list
     rows: list[MatrixRow]
+    countries: int = 0  # countries the filters chose, shown or hidden
+    without_position: int = 0  # ... of which with no position on any topic shown
+    sort: str = "name"
 
     def as_dict(self) -> dict:
         return {
             "as_of": self.as_of.isoformat(),
+            "sort": self.sort,
+            "countries": self.countries,
+            "countries_without_position": self.without_position,
             "topics": [{"slug": t.slug, "name": t.name} for t in self.topics],
             "rows": [
                 {
@@ -163,7 +216,8 @@ class Matrix:
 
 
 def matrix(params: dict) -> Matrix:
-    """Allies (and NATO) × topics on params["as_of"]: published positions only. Three queries."""
+    """Allies (and NATO) × topics on params["as_of"]: published positions only, sorted and
+    without the empty rows if asked, counting the countries with no position. Three queries."""
     topics, rows = build_matrix(
         as_of=params["as_of"],
         topics=params.get("topics") or None,
@@ -171,7 +225,12 @@ def matrix(params: dict) -> Matrix:
         country_codes=[c.code for c in params.get("countries") or []] or None,
         nato_only=bool(params.get("nato")),
     )
-    return Matrix(params["as_of"], topics, rows)
+    countries = [row for row in rows if row.holder.type == "country"]
+    without = sum(1 for row in countries if not any(row.cells.values()))
+    if params.get("hide_empty"):
+        rows = [row for row in rows if any(row.cells.values())]
+    sort = params.get("sort") or "name"
+    return Matrix(params["as_of"], topics, sorted_rows(rows, sort), len(countries), without, sort)
 
 
 class AsOfParams(QueryParams):

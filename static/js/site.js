@@ -106,3 +106,12 @@ document.addEventListener("click", async (event) => {
     button.textContent = "Select and copy";
   }
 });
+
+// A filter form answered with results: the errors it showed from an earlier refusal (a 400
+// puts the form back with them, the last good results left in place) no longer hold.
+document.addEventListener("htmx:afterRequest", (event) => {
+  const form = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("form.filters");
+  if (!form || !event.detail.xhr || event.detail.xhr.status >= 400) return;
+  for (const node of form.querySelectorAll(".errorlist, .form-errors")) node.remove();
+  for (const field of form.querySelectorAll("[aria-invalid]")) field.removeAttribute("aria-invalid");
+});

@@ -400,7 +400,7 @@ def test_an_unknown_parameter_is_a_form_error_naming_it(client, url):
 @pytest.mark.parametrize(
     ("path", "takes"),
     [
-        ("/countries/EE/", "This page takes: history."),
+        ("/countries/EE/", "This page takes: history, as_of."),
         ("/people/{person}/", "This page takes no parameters."),
         ("/sources/{source}/", "This page takes no parameters."),
         ("/events/{event}/", "This page takes no parameters."),

@@ -90,10 +90,39 @@ def _prefixes() -> dict[str, str]:
     }
 
 
+@register.simple_tag(takes_context=True)
+def matrix_head(context, topics, sort: str, as_of) -> str:
+    """The matrix's topic headers: each names its topic (a link to its page on the same day)
+    and offers to sort the allies by their stance on it (most supportive first, then least);
+    the sorted column says so (aria-sort)."""
+    topic_prefix = _prefixes()["topic"]
+    day = f"?as_of={as_of.isoformat()}" if as_of else ""
+    out = []
+    for topic in topics:
+        slug = escape(topic.slug)
+        name = escape(topic.name)
+        if sort == f"-{topic.slug}":
+            state, offer, arrow, words = ' aria-sort="descending"', topic.slug, "▲", "least"
+        elif sort == topic.slug:
+            state, offer, arrow, words = ' aria-sort="ascending"', f"-{topic.slug}", "▼", "most"
+        else:
+            state, offer, arrow, words = "", f"-{topic.slug}", "▼", "most"
+        address = escape(query(context, sort=offer))
+        out.append(
+            f'<th scope="col"{state}><a href="{topic_prefix}{slug}/{day}">{name}</a> '
+            f'<a class="sort" href="{address}" hx-get="{address}">{arrow}'
+            f'<span class="visually-hidden">: sort by {name}, {words} supportive first</span>'
+            "</a></th>"
+        )
+    return mark_safe("".join(out))
+
+
 @register.simple_tag
-def matrix_rows(rows, topics) -> str:
-    """The matrix's body rows: a header cell naming the ally, then one cell per topic."""
+def matrix_rows(rows, topics, as_of=None) -> str:
+    """The matrix's body rows: a header cell naming the ally (a link to its page on the same
+    day), then one cell per topic."""
     urls = _prefixes()
+    day = f"?as_of={as_of.isoformat()}" if as_of else ""
     country_prefix, evidence_prefix = urls["country"], urls["evidence"]
     # A thousand cells share a few dozen stances, confidences, counts and conditions: each
     # piece is written (and escaped) once per page.
@@ -132,7 +161,7 @@ def matrix_rows(rows, topics) -> str:
     for row in rows:
         holder = row.holder
         if holder.type == "country":
-            name = f'<a href="{country_prefix}{escape(holder.key)}/">{escape(holder.name)}</a>'
+            name = f'<a href="{country_prefix}{escape(holder.key)}/{day}">{escape(holder.name)}</a>'
             if not holder.nato_joined:
                 name += ' <span class="not-member">(not a member)</span>'
         else:
@@ -202,8 +231,10 @@ def _stance(stance, definition: bool = True) -> str:
     )
 
 
-def _compare_cell(entry, topic, urls) -> str:
-    parts = []
+def _compare_cell(entry, topic, urls, country: str = "") -> str:
+    # The column's country, shown only on a phone, where the cells stack in pairs under
+    # their topic and the table's header is out of sight.
+    parts = [f'<span class="cell-country">{escape(country)}</span>']
     current = entry.current
     if current is not None:
         parts.append(
@@ -220,7 +251,13 @@ def _compare_cell(entry, topic, urls) -> str:
         parts.append('<p class="muted">No public position</p>')
     if len(entry.history) > 1 or entry.earlier:
         steps = "".join(
-            f"<li>{_stance(past.stance, definition=False)} from {short_date(past.valid_from)}</li>"
+            f"<li>{_stance(past.stance, definition=False)} from {short_date(past.valid_from)}"
+            + (
+                f' <span class="muted">◇ {escape(past.get_conditionality_display())}</span>'
+                if past.conditionality != "none"
+                else ""
+            )
+            + "</li>"
             for past in entry.history
         )
         parts.append(f'<ol class="history" aria-label="How it evolved">{steps}</ol>')
@@ -244,12 +281,16 @@ def _compare_cell(entry, topic, urls) -> str:
 
 
 @register.simple_tag
-def compare_rows(rows) -> str:
+def compare_rows(rows, columns=()) -> str:
     """The comparison's body rows: each topic, then its cell in every column."""
     urls = _prefixes()
+    names = [column.country.name for column in columns]
     out = []
     for topic, entries in rows:
-        cells = "".join(_compare_cell(entry, topic, urls) for entry in entries)
+        cells = "".join(
+            _compare_cell(entry, topic, urls, names[n] if n < len(names) else "")
+            for n, entry in enumerate(entries)
+        )
         out.append(
             f'<tr><th scope="row"><a href="{urls["topic"]}{escape(topic.slug)}/">'
             f"{escape(topic.name)}</a></th>{cells}</tr>"
@@ -303,14 +344,23 @@ def _time(day) -> str:
 
 
 @register.simple_tag
-def timeline_items(positions) -> str:
+def timeline_items(positions, as_of=None) -> str:
     """A country's timeline on one topic: each position's period, stance, condition, summary,
     correction, and its quotes (counted; opened on demand)."""
     evidence_prefix = _prefixes()["evidence"]
     out = []
     for position in positions:
         retracted = position.status == "retracted"
-        css = "retracted" if retracted else ("" if position.valid_to else "current")
+        if retracted:
+            css = "retracted"
+        elif as_of is not None:
+            # As of a past day: the position in force then, not the latest, is the one marked.
+            in_force = position.valid_from <= as_of and (
+                position.valid_to is None or as_of < position.valid_to
+            )
+            css = "current" if in_force else ""
+        else:
+            css = "" if position.valid_to else "current"
         parts = []
         if retracted:
             parts.append(
@@ -330,6 +380,8 @@ def timeline_items(positions) -> str:
             f"{_time(position.valid_from)}{end} {_stance(position.stance)} "
             f'<span class="muted">{escape(position.get_confidence_display())}{condition}</span>'
         )
+        if css == "current" and as_of is not None:
+            parts.append(f'<strong class="in-force">In force on {short_date(as_of)}</strong>')
         if position.summary:
             parts.append(f"<p>{escape(position.summary)}</p>")
         n = position.evidence_count
