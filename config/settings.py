@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "apps.actors",
     "apps.statements",
     "apps.positions",
+    "apps.agreements",
     "apps.dashboard",
     "apps.api",
     "apps.accounts",

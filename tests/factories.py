@@ -6,6 +6,8 @@ import factory
 from django.contrib.auth.models import Group, User
 
 from apps.actors.models import Bloc, Country, Organization, Person, Role
+from apps.agreements.models import Agreement, AgreementKind, ClauseCategory
+from apps.agreements.services import agreement_record
 from apps.core.models import Status
 from apps.positions.models import Confidence, Position, Stance, Topic
 from apps.positions.services import position_record
@@ -39,6 +41,7 @@ EDITORIAL_MODELS = {
     "actors": ["country", "bloc", "organization", "person", "role"],
     "statements": ["event", "source", "quote"],
     "positions": ["position"],
+    "agreements": ["agreement", "party", "clause", "clausecategory"],
 }
 
 
@@ -182,3 +185,51 @@ def make_position(*, topic=None, value=1, country=None, organization=None, **fie
         organization=organization,
         **fields,
     )
+
+
+class ClauseCategoryFactory(factory.django.DjangoModelFactory):
+    """A clause category; the seeded ones by their slug (a transactional test's flush
+    removes the migration's rows: they come back through here)."""
+
+    class Meta:
+        model = ClauseCategory
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"category-{n}")
+    name = factory.LazyAttribute(lambda c: c.slug.replace("-", " ").capitalize())
+
+
+class AgreementFactory(factory.django.DjangoModelFactory):
+    """A synthetic agreement, recorded through agreement_record: by default published, between
+    Ukraine and a new country, with no clauses. ``parties`` and ``clauses`` take the lists
+    the service takes."""
+
+    class Meta:
+        model = Agreement
+
+    slug = factory.Sequence(lambda n: f"synthetic-agreement-{n}")
+    title = factory.Sequence(lambda n: f"Synthetic agreement {n}")
+    kind = AgreementKind.BILATERAL_SECURITY
+    signed_on = datetime.date(2024, 1, 12)
+    duration_years = 10
+    source = factory.SubFactory(SourceFactory)
+    status = Status.PUBLISHED
+    parties = None
+    clauses = ()
+
+    @classmethod
+    def _create(cls, model_class, *args, parties=None, clauses=(), by=None, **kwargs):
+        if parties is None:
+            ukraine = CountryFactory(code="UA", name="Ukraine", nato_joined=None)
+            parties = [{"country": ukraine}, {"country": CountryFactory()}]
+        return agreement_record(by=by, parties=parties, clauses=list(clauses), **kwargs)
+
+
+def synthetic_clause(category_slug: str = "military-aid", **fields) -> dict:
+    """A clause as agreement_record takes it, with clearly synthetic words."""
+    return {
+        "category": ClauseCategoryFactory(slug=category_slug),
+        "article": "1",
+        "text": "Synthetic clause text for a test; not the words of any agreement.",
+        **fields,
+    }

@@ -29,19 +29,24 @@ class Reviewed:
 
     ``fields`` are the reviewed fields by name; ``many`` the many-to-many ones among them,
     stored as lists of ids. ``apply(obj, values, author=, reviewer=)`` writes the values
-    (python values by field name) through the model's service."""
+    (python values by field name) through the model's service. ``nested`` names values that
+    are not fields of the model (an agreement's parties and clauses): the service stores them
+    as plain JSON and reads them back itself; ``describe(obj, name, value)`` returns the
+    (now, proposed) text of one for display."""
 
     fields: tuple[str, ...]
     apply: Callable[..., Any]
     many: tuple[str, ...] = ()
+    nested: tuple[str, ...] = ()
+    describe: Callable[..., tuple[str, str]] | None = None
 
 
 REVIEWED: dict[type[models.Model], Reviewed] = {}
 
 
-def reviewed(model, *, fields, apply, many=()) -> None:
+def reviewed(model, *, fields, apply, many=(), nested=(), describe=None) -> None:
     """Declare that changes to the model's published rows are reviewed as revisions."""
-    REVIEWED[model] = Reviewed(tuple(fields), apply, tuple(many))
+    REVIEWED[model] = Reviewed(tuple(fields), apply, tuple(many), tuple(nested), describe)
 
 
 def review_rule(model) -> Reviewed:
@@ -87,7 +92,11 @@ def changed_values(stored, edited, *, many: dict | None = None) -> dict[str, Any
 
 def _python_values(model, changes: dict) -> dict[str, Any]:
     values: dict[str, Any] = {}
+    nested = review_rule(model).nested
     for name, value in changes.items():
+        if name in nested:
+            values[name] = value
+            continue
         field = model._meta.get_field(name)
         if field.many_to_many:
             values[name] = list(field.related_model._default_manager.filter(pk__in=value))
@@ -206,11 +215,12 @@ def revision_changes_many(revisions, *, targets=None) -> dict[Any, list[Change]]
         model = type_revisions[0].content_type.model_class()
         if model is None:
             continue
+        nested = review_rule(model).nested
         many = {
             name
             for revision in type_revisions
             for name in revision.changes
-            if model._meta.get_field(name).many_to_many
+            if name not in nested and model._meta.get_field(name).many_to_many
         }
         missing = {r.object_id for r in type_revisions} - {
             pk for (ct, pk) in targets if ct == type_revisions[0].content_type_id
@@ -219,7 +229,8 @@ def revision_changes_many(revisions, *, targets=None) -> dict[Any, list[Change]]
             name
             for revision in type_revisions
             for name in revision.changes
-            if model._meta.get_field(name).is_relation
+            if name not in nested
+            and model._meta.get_field(name).is_relation
             and not model._meta.get_field(name).many_to_many
         }
         if missing:
@@ -228,6 +239,8 @@ def revision_changes_many(revisions, *, targets=None) -> dict[Any, list[Change]]
                 targets[(type_revisions[0].content_type_id, obj.pk)] = obj
         for revision in type_revisions:
             for name, value in revision.changes.items():
+                if name in nested:
+                    continue
                 field = model._meta.get_field(name)
                 if field.is_relation and not field.many_to_many and value is not None:
                     related: Any = field.related_model
@@ -245,7 +258,12 @@ def revision_changes_many(revisions, *, targets=None) -> dict[Any, list[Change]]
         if model is None:
             continue
         target = targets.get((revision.content_type_id, revision.object_id))
+        rule = review_rule(model)
         for name, value in revision.changes.items():
+            if name in rule.nested:
+                now, proposed = rule.describe(target, name, value) if rule.describe else ("", "")
+                rows.append(Change(name, name.capitalize(), now, proposed))
+                continue
             field = model._meta.get_field(name)
             label = str(getattr(field, "verbose_name", name))
             if field.many_to_many:
