@@ -553,11 +553,10 @@ def topic(request, slug: str):
         .order_by("-stance__value", "country__name", "organization__name")
     )
     stances = list(topic.stances.all())
-    values = {p.country.code: p.stance.value for p in positions if p.country_id}
     names = dict(Country.objects.values_list("code", "name"))
     context = {
         "all_topics": Topic.objects.all(),
-        "map_svg": stance_map(values, names),
+        "map_svg": stance_map(positions, names),
         "topic": topic,
         "form": form,
         "as_of": as_of,

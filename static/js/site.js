@@ -1,14 +1,5 @@
 // Small progressive enhancements; every page works without this file.
 
-document.addEventListener("htmx:afterSwap", (event) => {
-  // Back and Forward swap the whole body without a target: nothing was opened.
-  const target = event.detail.target;
-  if (!target) return;
-  // Move keyboard focus to evidence opened in place, so screen readers announce it.
-  const opened = target.querySelector("#evidence");
-  if (opened) opened.focus();
-});
-
 // A filter form asks on change and again on submit: the second answer has the same
 // address, and pushing it twice would make Back look broken.
 document.addEventListener("htmx:beforeHistoryUpdate", (event) => {
@@ -57,7 +48,7 @@ document.addEventListener("htmx:afterSettle", (event) => {
   // Back and Forward swap the whole body and settle without a target: they are announced
   // on htmx:historyRestore below.
   const target = event.detail.target;
-  if (!target) return;
+  if (!target || target.id === "evidence-body") return;
   // After an outerHTML swap the event's target is the old element: look the new one up.
   announce((target.id && document.getElementById(target.id)) || target);
 });
@@ -66,15 +57,76 @@ document.addEventListener("htmx:historyRestore", () => {
   announce(document.getElementById("main"));
 });
 
-// A matrix cell opens its evidence in place (one listener for a thousand cells, rather than
-// htmx attributes on each); a modified click or no JavaScript follows the link to the page.
+// A matrix cell opens its evidence in a dialog (one listener for a thousand cells, rather
+// than htmx attributes on each); a modified click or no JavaScript follows the link to the
+// evidence page. Esc, the Close button or a click beside the dialog close it, and focus
+// returns to the cell.
+let evidenceOpener = null;
+
+function evidenceDialog() {
+  const dialog = document.getElementById("evidence-panel");
+  return dialog && typeof dialog.showModal === "function" ? dialog : null;
+}
+
 document.addEventListener("click", (event) => {
   const link = event.target.closest(".matrix td a");
-  const panel = document.getElementById("evidence-panel");
-  if (!link || !panel || !window.htmx) return;
+  const dialog = evidenceDialog();
+  if (!link || !dialog || !window.htmx) return;
   if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
   event.preventDefault();
-  window.htmx.ajax("GET", link.href, { target: panel, source: link });
+  evidenceOpener = link;
+  window.htmx.ajax("GET", link.href, { target: "#evidence-body", source: link, swap: "innerHTML" });
+});
+
+document.addEventListener("htmx:afterSettle", (event) => {
+  const dialog = evidenceDialog();
+  if (!dialog || event.detail.target !== dialog.querySelector("#evidence-body")) return;
+  const evidence = dialog.querySelector("#evidence");
+  if (!evidence) return;
+  dialog.setAttribute("aria-labelledby", "evidence-title");
+  if (!dialog.open) dialog.showModal();
+  // The section, not the Close button, takes focus: a screen reader reads its title. The
+  // dialog shows it from its top, under the Close bar.
+  evidence.focus({ preventScroll: true });
+  dialog.scrollTop = 0;
+});
+
+// Evidence that cannot be fetched is shown the plain way: on its own page.
+function openEvidencePage(event) {
+  const source = event.detail.requestConfig && event.detail.requestConfig.elt;
+  if (source && source === evidenceOpener && source.href) location.assign(source.href);
+}
+document.addEventListener("htmx:responseError", openEvidencePage);
+document.addEventListener("htmx:sendError", openEvidencePage);
+
+document.addEventListener(
+  "close",
+  (event) => {
+    if (event.target.id !== "evidence-panel") return;
+    const body = event.target.querySelector("#evidence-body");
+    if (body) body.replaceChildren();
+    if (evidenceOpener && evidenceOpener.isConnected) evidenceOpener.focus();
+    evidenceOpener = null;
+  },
+  true,
+);
+
+// A click on the backdrop lands on the dialog itself (its content fills it).
+document.addEventListener("click", (event) => {
+  const dialog = evidenceDialog();
+  if (dialog && dialog.open && event.target === dialog) dialog.close();
+});
+
+// Back, Forward and a new address snapshot the page: never with the dialog open, and
+// without the empty style attributes a tool leaves behind after setting and clearing a style
+// (a screenshot hiding the caret, say): restored, each would be an inline style the Content
+// Security Policy refuses. The pages themselves never carry one.
+document.addEventListener("htmx:beforeHistorySave", (event) => {
+  const dialog = evidenceDialog();
+  if (dialog && dialog.open) dialog.close();
+  for (const element of event.detail.historyElt.querySelectorAll('[style=""]')) {
+    element.removeAttribute("style");
+  }
 });
 
 // One click copies a citation; the words stay selectable in their field without this.

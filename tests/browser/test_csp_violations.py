@@ -93,6 +93,7 @@ def test_the_analysts_pages_run_without_a_csp_violation(site, page, violations, 
     row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name="Estonia"))
     row.get_by_role("link", name=re.compile("Once conditions allow")).click()
     expect(page.get_by_role("heading", name="Estonia on Membership")).to_be_visible()
+    page.keyboard.press("Escape")
     page.get_by_role("link", name=re.compile(r"^Eve of 36th Franco-British summit")).click()
     page.wait_for_url(re.compile(r"[?&]as_of=2023-03-09"))
     page.wait_for_load_state("networkidle")
