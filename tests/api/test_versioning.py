@@ -1,5 +1,6 @@
 """No lost edits: quotes, positions and sources change only with a current If-Match."""
 
+import datetime
 import threading
 import time
 
@@ -64,7 +65,9 @@ def writable(desk):
     draft = make_position(
         topic=published.topic,
         country=published.country,
-        valid_from=published.valid_from,
+        # A day later: a second position of one holder on one topic from the same day is
+        # refused at save.
+        valid_from=published.valid_from + datetime.timedelta(days=1),
         evidence=[desk["quote"]],
         status=Status.DRAFT,
     )
