@@ -40,7 +40,11 @@ def still_the_same_page(page) -> bool:
 
 def matrix_cell(page, holder: str, topic: str):
     """The cell of one holder's row under one topic's column."""
-    headers = page.locator("table.matrix thead th").all_inner_texts()
+    # Each header's first line is its name (a sort button follows it).
+    headers = [
+        text.split("▼")[0].split("▲")[0].split("A–Z")[0].strip()
+        for text in page.locator("table.matrix thead th").all_inner_texts()
+    ]
     row = page.locator("table.matrix tbody tr").filter(
         has=page.get_by_role("rowheader", name=re.compile(rf"^{holder}\b"))
     )
@@ -248,7 +252,9 @@ def test_the_keyboard_reaches_the_skip_link_first_and_opens_a_cell(site, page, s
         """() => {
             const cell = document.activeElement.closest("td");
             const header = cell.closest("table").tHead.rows[0].cells[cell.cellIndex];
-            return [cell.parentElement.cells[0].textContent.trim(), header.textContent.trim()];
+            // The header's name is its first link (a sort button follows it).
+            return [cell.parentElement.cells[0].textContent.trim(),
+                    header.querySelector("a").textContent.trim()];
         }"""
     )
     page.keyboard.press("Enter")
