@@ -449,7 +449,7 @@ def country(request, code: str):
     if "as_of" in request.GET:
         dated = AsOfParams({"as_of": request.GET["as_of"]})
         if not dated.is_valid():
-            return bad_request(request, f"as_of: {' '.join(dated.errors['as_of'])}")
+            return bad_request(request, f"as_of: {' '.join(map(str, dated.errors['as_of']))}")
         as_of = dated.cleaned_data["as_of"]
     topics = list(Topic.objects.all())
     # ?history=<topic> shows that topic's whole timeline; otherwise each topic shows its

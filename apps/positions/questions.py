@@ -163,7 +163,7 @@ class MatrixParams(QueryParams):
         return sort
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         sort, topics = cleaned.get("sort") or "name", cleaned.get("topics")
         if sort != "name" and topics and sort.removeprefix("-") not in {t.slug for t in topics}:
             self.add_error("sort", "Sort by a topic the matrix shows, or by name.")
