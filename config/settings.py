@@ -272,6 +272,7 @@ SPECTACULAR_SETTINGS = {
         "ReliabilityEnum": "apps.statements.models.Reliability",
         "ConditionalityEnum": "apps.positions.models.Conditionality",
         "ConfidenceEnum": "apps.positions.models.Confidence",
+        "AgreementKindEnum": "apps.agreements.models.AgreementKind",
     },
 }
 

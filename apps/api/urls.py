@@ -2,7 +2,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from apps.api import revisions, views
+from apps.api import agreements, revisions, views
 
 
 class ApiRouter(DefaultRouter):
@@ -37,6 +37,8 @@ router.register("events", views.EventViewSet, basename="event")
 router.register("sources", views.SourceViewSet, basename="source")
 router.register("quotes", views.QuoteViewSet, basename="quote")
 router.register("positions", views.PositionViewSet, basename="position")
+router.register("agreements", agreements.AgreementViewSet, basename="agreement")
+router.register("clauses", agreements.ClauseViewSet, basename="clause")
 router.register("revisions", revisions.RevisionViewSet, basename="revision")
 
 # Swagger UI's script is served as a file (the split view) and its page's inline style moved

@@ -261,8 +261,8 @@ def revision_changes_many(revisions, *, targets=None) -> dict[Any, list[Change]]
         rule = review_rule(model)
         for name, value in revision.changes.items():
             if name in rule.nested:
-                now, proposed = rule.describe(target, name, value) if rule.describe else ("", "")
-                rows.append(Change(name, name.capitalize(), now, proposed))
+                shown = rule.describe(target, name, value) if rule.describe else ("", "")
+                rows.append(Change(name, name.capitalize(), shown[0], shown[1]))
                 continue
             field = model._meta.get_field(name)
             label = str(getattr(field, "verbose_name", name))

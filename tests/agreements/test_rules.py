@@ -216,7 +216,7 @@ def test_the_database_keeps_two_parties_on_a_published_agreement():
     party = agreement.parties.first()
     with pytest.raises(IntegrityError, match="fewer than two parties"):
         sql("DELETE FROM agreements_party WHERE id = %s", [party.pk])
-    with pytest.raises(IntegrityError, match="party_exactly_one_holder"):
+    with pytest.raises(IntegrityError, match="party_exactly_one_holder"), transaction.atomic():
         Party.objects.filter(pk=party.pk).update(organization=OrganizationFactory())
     assert agreement.parties.count() == 2
 

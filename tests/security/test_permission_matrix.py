@@ -121,7 +121,14 @@ def build_world() -> dict:
     from apps.core.models import Status
     from apps.positions.models import ImportRun, Position, PossibleShift, Topic
     from apps.statements.models import Event, Source
-    from tests.factories import AdminFactory, EditorFactory, UserFactory, make_quote
+    from tests.factories import (
+        AdminFactory,
+        AgreementFactory,
+        EditorFactory,
+        UserFactory,
+        make_quote,
+        synthetic_clause,
+    )
 
     call_command("load_seed", verbosity=0)
     estonia = Country.objects.get(code="EE")
@@ -164,6 +171,13 @@ def build_world() -> dict:
         position=published, by=users["editor"], summary=DRAFT_SUMMARY
     ).proposed_revision
     api_token_issue(user=users["editor"])
+    # A draft agreement with a clause: its words must reach no reader either.
+    draft_agreement = AgreementFactory(
+        status=Status.DRAFT,
+        summary=DRAFT_SUMMARY,
+        by=users["editor"],
+        clauses=[synthetic_clause(text="A draft clause, never published: zebrafinch meadow")],
+    )
     # An upload's run, the editor's: the run page shows it to its owner and superusers only.
     import_run = ImportRun.objects.create(
         created_by=users["editor"], file_name="statements.csv", rows=1, dry_run=True
@@ -190,6 +204,7 @@ def build_world() -> dict:
         "draft_position": draft_position,
         "revision": revision,
         "import_run": import_run,
+        "draft_agreement": draft_agreement,
     }
 
 
@@ -197,6 +212,7 @@ def object_for(model, world):
     """The object an admin URL of this model points at: the draft where the model has one."""
     from pghistory.models import Events
 
+    from apps.agreements.models import Agreement
     from apps.positions.models import Position
     from apps.statements.models import Quote
 
@@ -204,6 +220,8 @@ def object_for(model, world):
         return world["draft_position"]
     if model is Quote:
         return world["draft_quote"]
+    if model is Agreement:
+        return world["draft_agreement"]
     if model is Events:
         # The events admin aggregates every event table: an event is "<model label>:<id>".
         event = Quote.pgh_event_model.objects.filter(pgh_obj=world["draft_quote"]).first()
@@ -232,6 +250,8 @@ FILL_ROUTES = {
     "dashboard:topics/<slug:slug>/": lambda w: {"slug": w["membership"].slug},
     "dashboard:sources/<int:pk>/": lambda w: {"pk": w["source"].pk},
     "dashboard:events/<slug:slug>/": lambda w: {"slug": w["event"].slug},
+    "dashboard:agreements/": lambda w: {},
+    "dashboard:agreements/<slug:slug>/": lambda w: {"slug": w["draft_agreement"].slug},
     "dashboard:feeds/changes/": lambda w: {},
     "dashboard:feeds/countries/<str:code>/": lambda w: {"code": w["estonia"].code},
     "dashboard:feeds/topics/<slug:slug>/": lambda w: {"slug": w["membership"].slug},
@@ -259,6 +279,10 @@ FILL_ROUTES = {
     "api:v1/^quotes/(?P<pk>[^/]+)/$": lambda w: {"pk": w["draft_quote"].pk},
     "api:v1/^positions/$": lambda w: {},
     "api:v1/^positions/(?P<pk>[^/]+)/$": lambda w: {"pk": w["draft_position"].pk},
+    "api:v1/^agreements/$": lambda w: {},
+    "api:v1/^agreements/(?P<slug>[^/]+)/$": lambda w: {"slug": w["draft_agreement"].slug},
+    "api:v1/^clauses/$": lambda w: {},
+    "api:v1/^clauses/(?P<pk>[^/]+)/$": lambda w: {"pk": w["draft_agreement"].clauses.get().pk},
     "api:v1/^revisions/$": lambda w: {},
     "api:v1/^revisions/(?P<pk>[^/.]+)/$": lambda w: {"pk": w["revision"].pk},
     "api:v1/^revisions/(?P<pk>[^/.]+)/publish/$": lambda w: {"pk": w["revision"].pk},
@@ -273,6 +297,9 @@ DRAFT_ROUTES = {
     "dashboard:positions/<int:pk>/evidence/",
     "api:v1/^quotes/(?P<pk>[^/]+)/$",
     "api:v1/^positions/(?P<pk>[^/]+)/$",
+    "dashboard:agreements/<slug:slug>/",
+    "api:v1/^agreements/(?P<slug>[^/]+)/$",
+    "api:v1/^clauses/(?P<pk>[^/]+)/$",
 }
 
 
