@@ -4,6 +4,7 @@ import datetime
 
 import pghistory
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -16,6 +17,31 @@ from apps.core.validators import clean_text_validators, reject_future
 
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 MAX_DURATION_YEARS = 100
+
+
+class ConstraintsOnFields(models.Model):
+    """Reports a broken check constraint on the field an editor would change (a form shows
+    it beside that field, as the services do), not on top of the form."""
+
+    constraint_fields: dict[str, str] = {}
+
+    class Meta:
+        abstract = True
+
+    def validate_constraints(self, exclude=None):
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            by_message = {
+                str(c.violation_error_message): self.constraint_fields[c.name]
+                for c in self._meta.constraints
+                if c.name in self.constraint_fields
+            }
+            errors: dict[str, list] = {}
+            for field, messages in error.message_dict.items():
+                for message in messages:
+                    errors.setdefault(by_message.get(message, field), []).append(message)
+            raise ValidationError(errors) from error
 
 
 class AgreementKind(models.TextChoices):
@@ -77,8 +103,17 @@ class AgreementQuerySet(models.QuerySet):
 
 
 @pghistory.track()
-class Agreement(TimestampedModel):
+class Agreement(ConstraintsOnFields, TimestampedModel):
     """An agreement, declaration, compact, memorandum or treaty, with its source."""
+
+    constraint_fields = {
+        "agreement_in_force_after_signing": "in_force_on",
+        "agreement_ends_after_start": "expires_on",
+        "agreement_terminated_after_signing": "terminated_on",
+        "agreement_termination_noted": "termination_note",
+        "agreement_ratified_after_signing": "ratified_on",
+        "agreement_duration_sane": "duration_years",
+    }
 
     slug = models.SlugField(max_length=120, unique=True)
     title = name_field()
@@ -205,8 +240,10 @@ class Agreement(TimestampedModel):
 
 
 @pghistory.track()
-class Party(TimestampedModel):
+class Party(ConstraintsOnFields, TimestampedModel):
     """A country or an organization that signed (or later joined) an agreement."""
+
+    constraint_fields = {"party_exactly_one_holder": "country"}
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="parties")
     country = models.ForeignKey(
@@ -273,8 +310,15 @@ class ClauseCategory(TimestampedModel):
 
 
 @pghistory.track()
-class Clause(TimestampedModel):
+class Clause(ConstraintsOnFields, TimestampedModel):
     """A commitment of an agreement: its words verbatim, with the article they stand in."""
+
+    constraint_fields = {
+        "clause_text_not_empty": "text",
+        "clause_amount_not_negative": "amount",
+        "clause_currency_iso": "currency",
+        "clause_amount_with_currency": "currency",
+    }
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="clauses")
     category = models.ForeignKey(ClauseCategory, on_delete=models.PROTECT, related_name="clauses")

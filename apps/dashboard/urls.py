@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.decorators.http import require_safe
 
-from apps.dashboard import feeds, views
+from apps.dashboard import agreements, feeds, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -15,6 +15,8 @@ urlpatterns = [
     path("topics/<slug:slug>/", views.topic, name="topic"),
     path("sources/<int:pk>/", views.source, name="source"),
     path("events/<slug:slug>/", views.event, name="event"),
+    path("agreements/", agreements.agreement_list_view, name="agreements"),
+    path("agreements/<slug:slug>/", agreements.agreement_detail_view, name="agreement"),
     path("feeds/changes/", require_safe(feeds.PositionChangesFeed()), name="feed"),
     path(
         "feeds/countries/<str:code>/", require_safe(feeds.CountryChangesFeed()), name="feed-country"
