@@ -1,6 +1,7 @@
 """Factories for every domain model; positions and quotes are made through the services."""
 
 import datetime
+import importlib
 
 import factory
 from django.contrib.auth.models import Group, User
@@ -187,6 +188,18 @@ def make_position(*, topic=None, value=1, country=None, organization=None, **fie
     )
 
 
+# The categories the migration seeds: slug -> (order, name).
+SEEDED_CATEGORIES = {
+    slug: (order, name)
+    for order, (slug, name) in enumerate(
+        importlib.import_module(
+            "apps.agreements.migrations.0002_categories_rules_editors"
+        ).CATEGORIES,
+        start=1,
+    )
+}
+
+
 class ClauseCategoryFactory(factory.django.DjangoModelFactory):
     """A clause category; the seeded ones by their slug (a transactional test's flush
     removes the migration's rows: they come back through here)."""
@@ -196,7 +209,8 @@ class ClauseCategoryFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("slug",)
 
     slug = factory.Sequence(lambda n: f"category-{n}")
-    name = factory.LazyAttribute(lambda c: c.slug.replace("-", " ").capitalize())
+    name = factory.LazyAttribute(lambda c: SEEDED_CATEGORIES.get(c.slug, (0, c.slug))[1])
+    order = factory.LazyAttribute(lambda c: SEEDED_CATEGORIES.get(c.slug, (99, ""))[0])
 
 
 class AgreementFactory(factory.django.DjangoModelFactory):
