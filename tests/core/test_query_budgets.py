@@ -18,6 +18,7 @@ from apps.core.models import Status
 from apps.positions.models import Position, Topic
 from apps.statements.models import Event, Quote, Source
 from tests.factories import (
+    AgreementFactory,
     CountryFactory,
     OrganizationFactory,
     PersonFactory,
@@ -25,6 +26,7 @@ from tests.factories import (
     SourceFactory,
     make_position,
     make_quote,
+    synthetic_clause,
 )
 
 QUERY_BUDGET = 10
@@ -176,6 +178,26 @@ def samples(keys: dict) -> dict[str, list[tuple[str, dict]]]:
             ("/api/v1/positions/?format=csv", {}),
         ],
         "api:position-detail": [(f"/api/v1/positions/{position}/", {})],
+        "dashboard:agreements": [
+            ("/agreements/", {}),
+            (f"/agreements/?party={country}&kind=bilateral_security", {}),
+            ("/agreements/?in_force_on=2024-06-01&signed_from=2020-01-01", HTMX),
+            (f"/agreements/?party={country}&format=csv", {}),
+            ("/agreements/?format=json", {}),
+        ],
+        "dashboard:agreement": [(f"/agreements/{keys['agreement']}/", {})],
+        "api:agreement-list": [
+            ("/api/v1/agreements/", {}),
+            (f"/api/v1/agreements/?party={country}&in_force_on=2024-06-01", {}),
+            ("/api/v1/agreements/?format=csv", {}),
+        ],
+        "api:agreement-detail": [(f"/api/v1/agreements/{keys['agreement']}/", {})],
+        "api:clause-list": [
+            ("/api/v1/clauses/", {}),
+            (f"/api/v1/clauses/?category=military-aid&party={country}", {}),
+            ("/api/v1/clauses/?format=csv", {}),
+        ],
+        "api:clause-detail": [(f"/api/v1/clauses/{keys['clause']}/", {})],
     }
 
 
@@ -198,7 +220,19 @@ def url_names() -> set[str]:
 def test_every_page_and_endpoint_has_a_query_budget():
     names = url_names()
     keys = dict.fromkeys(
-        ["country", "person", "topic", "source", "event", "position", "quote", "role"], "x"
+        [
+            "country",
+            "person",
+            "topic",
+            "source",
+            "event",
+            "position",
+            "quote",
+            "role",
+            "agreement",
+            "clause",
+        ],
+        "x",
     )
     covered = set(samples(keys))
 
@@ -237,6 +271,11 @@ def grow(n: int, *, start: int) -> None:
         organization = OrganizationFactory(country=estonia)
         RoleFactory(person=person, organization=organization, country=estonia)
         SourceFactory(publisher=organization, author=person)
+        AgreementFactory(
+            signed_on=day,
+            parties=[{"country": estonia}, {"country": country}],
+            clauses=[synthetic_clause("military-aid"), synthetic_clause("sanctions")],
+        )
 
 
 # Pages whose answer must be longer with more data: proof that the second size shows more rows.
@@ -254,6 +293,9 @@ GROWING = [
     "/api/v1/people/",
     "/api/v1/sources/",
     "/api/v1/positions/",
+    "/agreements/",
+    "/api/v1/agreements/",
+    "/api/v1/clauses/",
 ]
 
 
@@ -278,6 +320,10 @@ def measure(client, requests, sizes=None) -> dict[str, int]:
 
 @pytest.mark.django_db
 def test_queries_stay_within_budget_and_do_not_grow_with_data(client, seeded):
+    agreement = AgreementFactory(
+        parties=[{"country": CountryFactory(code="EE")}, {"country": CountryFactory(code="US")}],
+        clauses=[synthetic_clause("military-aid")],
+    )
     keys = {
         "country": "EE",
         "person": "juri-luik",
@@ -287,6 +333,8 @@ def test_queries_stay_within_budget_and_do_not_grow_with_data(client, seeded):
         "position": Position.objects.filter(status=Status.PUBLISHED).order_by("id").first().pk,
         "quote": Quote.objects.filter(status=Status.PUBLISHED).order_by("id").first().pk,
         "role": Person.objects.get(slug="juri-luik").roles.first().pk,
+        "agreement": agreement.slug,
+        "clause": agreement.clauses.first().pk,
     }
     requests = [request for group in samples(keys).values() for request in group]
 
