@@ -236,3 +236,49 @@ def test_the_categories_are_an_editable_codebook(as_editor):
     assert response.status_code == 200
     assert "Consultations within 24 hours of a new attack" in response.content.decode()
     assert ClauseCategory.objects.count() >= 9
+
+
+def test_a_revision_of_parties_and_clauses_reads_in_words_and_another_editor_publishes_it(
+    client,
+):
+    agreement = AgreementFactory()
+    author, reviewer = EditorFactory(), EditorFactory()
+    joiner = CountryFactory(code="DE", name="Germany")
+    from apps.agreements.services import agreement_update
+    from tests.factories import synthetic_clause
+
+    parties = [{"country": p.country} for p in agreement.parties.all()] + [
+        {"country": joiner, "joined_on": D(2024, 3, 1)}
+    ]
+    revision = agreement_update(
+        agreement=agreement,
+        by=author,
+        parties=parties,
+        clauses=[synthetic_clause("sanctions", text="Synthetic sanctions words.")],
+    ).proposed_revision
+    client.force_login(reviewer)
+    page = client.get(reverse("admin:core_revision_change", args=[revision.pk]))
+    text = page.content.decode()
+    assert "Germany (joined 2024-03-01)" in text and "Synthetic sanctions words." in text
+    response = client.post(
+        reverse("admin:core_revision_decide", args=[revision.pk]), {"_publish": "1"}
+    )
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.parties.count() == 3
+    assert agreement.clauses.get().category.slug == "sanctions"
+
+
+def test_restoring_an_older_version_goes_through_the_service(as_editor, editor):
+    agreement = AgreementFactory(status=Status.DRAFT, title="Synthetic first title", by=editor)
+    from apps.agreements.services import agreement_update
+
+    agreement_update(agreement=agreement, by=editor, title="Synthetic second title")
+    first = (
+        Agreement.pgh_event_model.objects.filter(pgh_obj_id=agreement.pk).order_by("pgh_id").first()
+    )
+    url = reverse("admin:agreements_agreement_restore", args=[agreement.pk, first.pgh_id])
+    response = as_editor.post(url)
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.title == "Synthetic first title" and agreement.version == 3
