@@ -358,3 +358,10 @@ def test_history_records_each_change():
     agreement_update(agreement=agreement, summary="Synthetic summary.")
     assert Agreement.pgh_event_model.objects.filter(pgh_obj_id=agreement.pk).count() == 2
     assert Party.pgh_event_model.objects.filter(pgh_obj__agreement=agreement).count() == 2
+
+
+def test_a_slug_is_taken_once():
+    AgreementFactory(slug="synthetic-pact")
+    errors = refused(agreement_record, parties=two_parties(), **fields())
+    assert "already exists" in errors["slug"][0]
+    assert Agreement.objects.count() == 1
