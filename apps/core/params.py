@@ -285,6 +285,10 @@ class ReferenceListParam(forms.Field):
 
     def options(self) -> list[tuple[str, str]]:
         """(key, name) of every object, for the page's multi-select (names shown, keys sent)."""
+        model = self.queryset.model
+        if any(field.name == "name" for field in model._meta.get_fields()):
+            # Plain values, not a model per option (a select of every country).
+            return [(key, str(name)) for key, name in self.queryset.values_list(self.key, "name")]
         return [
             (getattr(obj, self.key), str(getattr(obj, "name", obj))) for obj in self.queryset.all()
         ]

@@ -71,6 +71,7 @@ def event_presets(user):
         Event.objects.visible_to(user)
         .filter(kind__in=["summit", "ministerial"])
         .order_by("-start_date")
+        .only("name", "start_date")
     )
     for event in latest[:PRESETS]:
         presets.append((day_before(event.start_date), f"Eve of {event.name}"))

@@ -132,9 +132,12 @@ def build_matrix(
         countries = countries.filter(blocs=bloc)
     if nato_only:
         countries = countries.nato_members(on=as_of)
+    # Plain values: a model per country would load columns (timestamps) no cell shows.
     holders = {
-        ("country", country.pk): Holder("country", country.code, country.name, country.nato_joined)
-        for country in countries.order_by("name")
+        ("country", pk): Holder("country", code, name, joined)
+        for pk, code, name, joined in countries.order_by("name").values_list(
+            "pk", "code", "name", "nato_joined"
+        )
     }
     positions = list(
         matrix_positions(as_of, topics, country_codes=country_codes, bloc=bloc)
