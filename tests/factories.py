@@ -213,6 +213,15 @@ class ClauseCategoryFactory(factory.django.DjangoModelFactory):
     order = factory.LazyAttribute(lambda c: SEEDED_CATEGORIES.get(c.slug, (99, ""))[0])
 
 
+def country_other_than(*countries) -> Country:
+    """A new synthetic country: the code sequence runs through every pair of letters, and a
+    factory country that comes back as one already given (UA, say) would be the same party."""
+    taken = {country.pk for country in countries}
+    while (country := CountryFactory()).pk in taken:
+        pass
+    return country
+
+
 class AgreementFactory(factory.django.DjangoModelFactory):
     """A synthetic agreement, recorded through agreement_record: by default published, between
     Ukraine and a new country, with no clauses. ``parties`` and ``clauses`` take the lists
@@ -235,7 +244,7 @@ class AgreementFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, parties=None, clauses=(), by=None, **kwargs):
         if parties is None:
             ukraine = CountryFactory(code="UA", name="Ukraine", nato_joined=None)
-            parties = [{"country": ukraine}, {"country": CountryFactory()}]
+            parties = [{"country": ukraine}, {"country": country_other_than(ukraine)}]
         return agreement_record(by=by, parties=parties, clauses=list(clauses), **kwargs)
 
 

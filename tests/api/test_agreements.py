@@ -18,6 +18,7 @@ from tests.factories import (
     EditorFactory,
     OrganizationFactory,
     SourceFactory,
+    country_other_than,
     synthetic_clause,
 )
 
@@ -250,7 +251,7 @@ def grow(n):
     ukraine = CountryFactory(code="UA", name="Ukraine", nato_joined=None)
     for _ in range(n):
         AgreementFactory(
-            parties=[{"country": ukraine}, {"country": CountryFactory()}],
+            parties=[{"country": ukraine}, {"country": country_other_than(ukraine)}],
             clauses=[synthetic_clause("military-aid"), synthetic_clause("sanctions")],
         )
 

@@ -348,6 +348,8 @@ def test_the_root_lists_every_resource(anon, world):
         "sources",
         "quotes",
         "positions",
+        "agreements",
+        "clauses",
         "revisions",
         "matrix",
         "compare",

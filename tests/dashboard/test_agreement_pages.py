@@ -16,6 +16,7 @@ from tests.factories import (
     CountryFactory,
     OrganizationFactory,
     SourceFactory,
+    country_other_than,
     synthetic_clause,
 )
 
@@ -163,7 +164,7 @@ def test_an_editor_sees_a_draft_marked_and_uncached(client, editor, agreements):
 def grow(n, ukraine):
     for _ in range(n):
         AgreementFactory(
-            parties=[{"country": ukraine}, {"country": CountryFactory()}],
+            parties=[{"country": ukraine}, {"country": country_other_than(ukraine)}],
             clauses=[synthetic_clause("military-aid"), synthetic_clause("sanctions")],
         )
 
@@ -194,8 +195,8 @@ def test_the_agreement_page_makes_as_many_queries_whatever_its_clauses(client, u
     many = AgreementFactory(
         parties=[
             {"country": ukraine},
-            {"country": CountryFactory()},
-            {"country": CountryFactory()},
+            {"country": (second := country_other_than(ukraine))},
+            {"country": country_other_than(ukraine, second)},
         ],
         clauses=[synthetic_clause(slug) for slug in ("military-aid", "sanctions", "other") * 3],
     )
