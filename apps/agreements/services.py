@@ -17,7 +17,13 @@ from django.db import transaction
 
 from apps.agreements.models import Agreement, Clause, Party
 from apps.core.models import Status
-from apps.core.revisions import changed_values, four_eyes_applies, reviewed, revision_propose
+from apps.core.revisions import (
+    changed_values,
+    four_eyes_applies,
+    review_check,
+    reviewed,
+    revision_propose,
+)
 from apps.core.services import constraint_errors, review_errors, stamp, version_lock
 
 PARTY_FIELDS = ("country", "organization", "joined_on")
@@ -215,33 +221,11 @@ def agreement_check(
         raise ValidationError(errors)
 
 
-def _review_check(
-    agreement: Agreement, *, previous: str | None, by, stored=None, rewritten=False
-) -> None:
-    """Refuse a status change the review rules forbid; note the publishing reviewer.
-
-    Whoever publishes is neither the author, nor the agreement's last editor, nor changing
-    what it says in the same save."""
-    errors = review_errors(previous=previous, new=agreement.status, note=agreement.correction_note)
-    publishing = agreement.status == Status.PUBLISHED and previous != Status.PUBLISHED
-    if publishing and four_eyes_applies(by):
-        me = by.pk
-        author = agreement.created_by_id if previous is not None else me
-        last_editor = stored.updated_by_id if stored is not None else None
-        if author is not None and author == me:
-            errors["status"] = (
-                "Another editor must review and publish this agreement (four-eyes rule): "
-                "submit it for review instead."
-            )
-        elif last_editor == me or rewritten:
-            errors["status"] = (
-                "You edited this agreement, so another editor must review and publish it "
-                "(four-eyes rule): save your changes and submit it for review."
-            )
-    if errors:
-        raise ValidationError(errors)
-    if publishing and by is not None and getattr(by, "is_authenticated", False):
-        agreement.reviewed_by = by
+def _review_check(agreement, *, previous, by, stored=None, rewritten=False) -> None:
+    """The review rules (apps.core.revisions.review_check) for a agreement."""
+    review_check(
+        agreement, noun="agreement", previous=previous, by=by, stored=stored, rewritten=rewritten
+    )
 
 
 @transaction.atomic

@@ -19,8 +19,8 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from apps.core.history import Change
-from apps.core.models import Revision, RevisionStatus
-from apps.core.services import stamp
+from apps.core.models import Revision, RevisionStatus, Status
+from apps.core.services import review_errors, stamp
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,6 +59,36 @@ def review_rule(model) -> Reviewed:
 def four_eyes_applies(by) -> bool:
     """Whether a change by this user is reviewed: with four eyes on, a signed-in editor's."""
     return bool(settings.FOUR_EYES and by is not None and getattr(by, "is_authenticated", False))
+
+
+def review_check(
+    obj, *, noun: str, previous: str | None, by, stored=None, rewritten: bool = False
+) -> None:
+    """Refuse a status change the review rules forbid; note the publishing reviewer, for any
+    reviewed model (a position, an agreement): ``noun`` names it in the messages.
+
+    Whoever publishes is neither the author, nor the last editor of what is published, nor
+    changing what it says in the same save (which would make them its last editor)."""
+    errors = review_errors(previous=previous, new=obj.status, note=obj.correction_note)
+    publishing = obj.status == Status.PUBLISHED and previous != Status.PUBLISHED
+    if publishing and four_eyes_applies(by):
+        me = by.pk
+        author = obj.created_by_id if previous is not None else me
+        last_editor = stored.updated_by_id if stored is not None else None
+        if author is not None and author == me:
+            errors["status"] = (
+                f"Another editor must review and publish this {noun} (four-eyes rule): "
+                "submit it for review instead."
+            )
+        elif last_editor == me or rewritten:
+            errors["status"] = (
+                f"You edited this {noun}, so another editor must review and publish it "
+                "(four-eyes rule): save your changes and submit it for review."
+            )
+    if errors:
+        raise ValidationError(errors)
+    if publishing and by is not None and getattr(by, "is_authenticated", False):
+        obj.reviewed_by = by
 
 
 def _stored(value, field) -> Any:

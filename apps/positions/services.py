@@ -7,7 +7,13 @@ from django.db import transaction
 
 from apps.actors.models import Country, Organization
 from apps.core.models import Status
-from apps.core.revisions import changed_values, four_eyes_applies, reviewed, revision_propose
+from apps.core.revisions import (
+    changed_values,
+    four_eyes_applies,
+    review_check,
+    reviewed,
+    revision_propose,
+)
 from apps.core.services import (
     constraint_errors,
     foreign_keys_checked_now,
@@ -409,38 +415,11 @@ REVIEWED_FIELDS = (
 ON_RECORD = (Status.PUBLISHED, Status.RETRACTED)
 
 
-def _review_check(
-    position: Position,
-    *,
-    previous: str | None,
-    by,
-    stored: Position | None = None,
-    rewritten: bool = False,
-) -> None:
-    """Refuse a status change the review rules forbid; note the publishing reviewer.
-
-    Whoever publishes is neither the author, nor the position's last editor, nor changing
-    what it says in the same save (which would make them its last editor)."""
-    errors = review_errors(previous=previous, new=position.status, note=position.correction_note)
-    publishing = position.status == Status.PUBLISHED and previous != Status.PUBLISHED
-    if publishing and four_eyes_applies(by):
-        me = by.pk
-        author = position.created_by_id if previous is not None else me
-        last_editor = stored.updated_by_id if stored is not None else None
-        if author is not None and author == me:
-            errors["status"] = (
-                "Another editor must review and publish this position (four-eyes rule): "
-                "submit it for review instead."
-            )
-        elif last_editor == me or rewritten:
-            errors["status"] = (
-                "You edited this position, so another editor must review and publish it "
-                "(four-eyes rule): save your changes and submit it for review."
-            )
-    if errors:
-        raise ValidationError(errors)
-    if publishing and by is not None and getattr(by, "is_authenticated", False):
-        position.reviewed_by = by
+def _review_check(position, *, previous, by, stored=None, rewritten=False) -> None:
+    """The review rules (apps.core.revisions.review_check) for a position."""
+    review_check(
+        position, noun="position", previous=previous, by=by, stored=stored, rewritten=rewritten
+    )
 
 
 @transaction.atomic
