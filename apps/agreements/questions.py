@@ -25,6 +25,13 @@ class PartyParam(forms.Field):
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
 
+    def openapi_values(self) -> list[str]:
+        """What the schema lists: every country's code and every organization's slug."""
+        return [
+            *Country.objects.order_by("code").values_list("code", flat=True),
+            *Organization.objects.order_by("slug").values_list("slug", flat=True),
+        ]
+
     def to_python(self, value):
         if value in self.empty_values:
             return None
@@ -179,12 +186,20 @@ def clause_dict(clause: Clause) -> dict:
     }
 
 
+def _category_slugs() -> list[str]:
+    from apps.agreements.models import ClauseCategory
+
+    return list(ClauseCategory.objects.order_by("order", "slug").values_list("slug", flat=True))
+
+
 class ClauseListParams(QueryParams):
     category = forms.SlugField(
         required=False,
         max_length=QUERY_VALUE_MAX,
         help_text="A clause category's slug.",
     )
+    # The schema lists the codebook's categories, read when it is made.
+    category.openapi_values = lambda: _category_slugs()  # type: ignore[attr-defined]
     party = PartyParam(label="Party", help_text=AgreementListParams.base_fields["party"].help_text)
 
     passthrough = frozenset({"format", "page", "page_size"})

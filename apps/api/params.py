@@ -8,6 +8,7 @@ values (country codes, topic and bloc slugs) and the date rules.
 
 import functools
 
+from django.db import DatabaseError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -43,6 +44,11 @@ def validated(request, params_class: type[QueryParams]) -> dict:
 def _serializer_field(field) -> serializers.Field:
     """The serializer field that documents a parameter field."""
     kwargs = {"required": field.required, "help_text": str(field.help_text or "") or None}
+    listed = _listed_values(field)
+    if listed:
+        # Values read from the data when the schema is made (a topic's slug to sort by, a
+        # party), as the reference fields' enums are.
+        return _stated({"type": "string", "enum": listed})(**kwargs)
     if "openapi" in vars(field):
         # A field whose schema depends on its arguments (bounds, choices, a pattern) states it.
         return _stated(field.openapi)(**kwargs)
@@ -67,6 +73,17 @@ def _serializer_field(field) -> serializers.Field:
     if isinstance(field, TextParam):
         return fields.StrictCharField(allow_blank=True, max_length=field.max_length, **kwargs)
     return fields.StrictCharField(**kwargs)
+
+
+def _listed_values(field) -> list[str]:
+    """The values a parameter field lists for the schema (its `openapi_values()`), or none."""
+    values = getattr(field, "openapi_values", None)
+    if values is None:
+        return []
+    try:
+        return list(values())
+    except DatabaseError:
+        return []
 
 
 def _stated(schema: dict) -> type[serializers.Field]:

@@ -694,10 +694,13 @@ class RevisionSerializer(serializers.ModelSerializer):
         help_text="Each changed field: its value in force now, and the one proposed."
     )
     created_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
     reviewed_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Who published or rejected it; null while it is in review.",
     )
 
     class Meta:

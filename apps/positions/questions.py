@@ -146,6 +146,15 @@ class MatrixParams(QueryParams):
         help_text="name (the default), or a topic's slug: -<slug> puts the most supportive "
         "first, <slug> the least; allies with no position on it come last either way.",
     )
+    # The schema lists what sort takes: name, and each topic's slug either way.
+    sort.openapi_values = lambda: [  # type: ignore[attr-defined]
+        "name",
+        *(
+            f"{sign}{slug}"
+            for slug in Topic.objects.order_by("order", "slug").values_list("slug", flat=True)
+            for sign in ("-", "")
+        ),
+    ]
     hide_empty = BooleanParam(
         default=False,
         label="Hide allies with no position",
