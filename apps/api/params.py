@@ -8,7 +8,6 @@ values (country codes, topic and bloc slugs) and the date rules.
 
 import functools
 
-from django.db import DatabaseError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -44,11 +43,12 @@ def validated(request, params_class: type[QueryParams]) -> dict:
 def _serializer_field(field) -> serializers.Field:
     """The serializer field that documents a parameter field."""
     kwargs = {"required": field.required, "help_text": str(field.help_text or "") or None}
-    listed = _listed_values(field)
-    if listed:
+    values = getattr(field, "openapi_values", None)
+    if values is not None:
         # Values read from the data when the schema is made (a topic's slug to sort by, a
-        # party), as the reference fields' enums are.
-        return _stated({"type": "string", "enum": listed})(**kwargs)
+        # clause category), as the reference fields' enums are (apps.api.schema).
+        fallback = dict(getattr(field, "openapi", None) or {"type": "string"})
+        return ListedValuesField(values=values, fallback=fallback, **kwargs)
     if "openapi" in vars(field):
         # A field whose schema depends on its arguments (bounds, choices, a pattern) states it.
         return _stated(field.openapi)(**kwargs)
@@ -75,15 +75,13 @@ def _serializer_field(field) -> serializers.Field:
     return fields.StrictCharField(**kwargs)
 
 
-def _listed_values(field) -> list[str]:
-    """The values a parameter field lists for the schema (its `openapi_values()`), or none."""
-    values = getattr(field, "openapi_values", None)
-    if values is None:
-        return []
-    try:
-        return list(values())
-    except DatabaseError:
-        return []
+class ListedValuesField(fields.StrictCharField):
+    """A query parameter whose schema lists `values()`, read from the data when the schema is
+    made (not when the module is imported), or states `fallback` where there are none."""
+
+    def __init__(self, *, values, fallback: dict, **kwargs):
+        self.listed_values, self.fallback = values, fallback
+        super().__init__(**kwargs)
 
 
 def _stated(schema: dict) -> type[serializers.Field]:

@@ -147,6 +147,23 @@ class PastDateFieldExtension(OpenApiSerializerFieldExtension):
         return {"type": "string", "format": "date", "description": PAST_DATE_DESCRIPTION}
 
 
+class ListedValuesExtension(OpenApiSerializerFieldExtension):
+    """A query parameter that lists values read from the data (apps.api.params)."""
+
+    target_class = "apps.api.params.ListedValuesField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        try:
+            values = list(field.listed_values())
+        except DatabaseError:
+            values = []
+        schema = {"type": "string", "enum": values} if values else dict(field.fallback)
+        if field.help_text:
+            schema["description"] = str(field.help_text)
+        return schema
+
+
 class ReferenceFieldExtension(OpenApiSerializerFieldExtension):
     """A country code, topic slug or bloc slug: a named component listing the values that exist."""
 
