@@ -4,7 +4,6 @@ positions; the clause categories are an editable codebook."""
 
 import contextlib
 
-from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
@@ -14,6 +13,7 @@ from apps.agreements.services import agreement_record, agreement_update
 from apps.core.admin import (
     EditorialAdmin,
     EditorialForm,
+    FourEyesStatusMixin,
     ServiceErrorsMixin,
     ServiceRefused,
     adopt_saved,
@@ -21,9 +21,6 @@ from apps.core.admin import (
     editable_values,
     refusals_for,
 )
-from apps.core.models import Status
-
-WAITING = (Status.DRAFT, Status.IN_REVIEW)
 
 
 class ServiceErrorsInline:
@@ -97,7 +94,7 @@ def _refusals_by_row(prefixes: dict[str, list[str]]):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(EditorialAdmin):
+class AgreementAdmin(FourEyesStatusMixin, EditorialAdmin):
     list_display = ["title", "kind", "signed_on", "expires_on", "party_count", "status"]
     list_filter = ["status", "kind"]
     search_fields = ["title", "slug", "parties__country__name", "parties__organization__name"]
@@ -133,25 +130,6 @@ class AgreementAdmin(EditorialAdmin):
 
     def restore_save(self, obj, by):
         return agreement_update(agreement=obj, by=by).proposed_revision
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        status = form.base_fields.get("status")
-        if status is not None and not self._may_publish(request.user, obj):
-            # Four eyes, as for positions: only the offered options change; a forged
-            # "published" gets the rule's own message from the service.
-            status.widget.choices = [c for c in status.choices if c[0] != Status.PUBLISHED]
-        return form
-
-    @staticmethod
-    def _may_publish(user, obj) -> bool:
-        if not settings.FOUR_EYES:
-            return True
-        if obj is None:
-            return False
-        if obj.status not in WAITING:
-            return True
-        return obj.created_by_id not in (None, user.pk) and obj.updated_by_id != user.pk
 
     def save_model(self, request, obj, form, change):
         # Written with its parties and clauses, as one whole, in save_related.

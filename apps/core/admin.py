@@ -7,6 +7,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -22,7 +23,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from apps.core.history import changes_since, history_restore, object_history
-from apps.core.models import Revision
+from apps.core.models import Revision, Status
 from apps.core.services import StillNeeded, VersionConflict, stamp
 
 # Below this many rows (by the planner's statistics) a changelist counts exactly.
@@ -224,6 +225,36 @@ class RecordFieldsMixin(_ModelAdminBase):
         if obj is None:
             return readonly
         return readonly + [name for name in self.record_fields() if name not in readonly]
+
+
+# Statuses in which an object waits for its review (not yet on record).
+WAITING_REVIEW = (Status.DRAFT, Status.IN_REVIEW)
+
+
+def may_publish(user, obj) -> bool:
+    """Whether the admin offers this user "published" for this object: with four eyes on,
+    not on a new one, and on one waiting for review only to someone who neither wrote it
+    nor edited it last. On record, its status field keeps its value (or retracts it)."""
+    if not settings.FOUR_EYES:
+        return True
+    if obj is None:
+        return False
+    if obj.status not in WAITING_REVIEW:
+        return True
+    return obj.created_by_id not in (None, user.pk) and obj.updated_by_id != user.pk
+
+
+class FourEyesStatusMixin:
+    """A reviewed object's form (a position, an agreement) offers "published" only to whom
+    may_publish allows. Only the offered options change: a forged "published" still gets the
+    rule's own message from the service."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]
+        status = form.base_fields.get("status")
+        if status is not None and not may_publish(request.user, obj):
+            status.widget.choices = [c for c in status.choices if c[0] != Status.PUBLISHED]
+        return form
 
 
 class EditorialAdmin(RecordFieldsMixin, admin.ModelAdmin):

@@ -2,7 +2,6 @@
 
 from typing import cast
 
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.db import transaction
@@ -14,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from apps.codebook.models import Stance, Topic
 from apps.core.admin import (
     EditorialAdmin,
+    FourEyesStatusMixin,
     adopt_saved,
     announce_revision,
     count_of,
@@ -30,7 +30,6 @@ from apps.positions.admin_views import (
 )
 from apps.positions.models import Position, PositionQuerySet, PossibleShift
 from apps.positions.services import (
-    WAITING,
     may_withdraw,
     position_delete,
     position_record,
@@ -62,7 +61,7 @@ class QuoteAutocompleteMultiple(AutocompleteSelectMultiple):
 
 
 @admin.register(Position)
-class PositionAdmin(EditorialAdmin):
+class PositionAdmin(FourEyesStatusMixin, EditorialAdmin):
     form = PositionAdminForm
 
     class Media:
@@ -137,26 +136,6 @@ class PositionAdmin(EditorialAdmin):
             (name, {**options, "fields": [f for f in options["fields"] if f not in skip]})
             for name, options in fieldsets
         ]
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        status = form.base_fields.get("status")
-        if status is not None and not self._may_publish(request.user, obj):
-            # Four eyes: whoever wrote it submits it for review; another editor publishes it.
-            # Only the offered options change: a forged "published" still gets the rule's own
-            # message from the service.
-            status.widget.choices = [c for c in status.choices if c[0] != Status.PUBLISHED]
-        return form
-
-    @staticmethod
-    def _may_publish(user, obj) -> bool:
-        if not settings.FOUR_EYES:
-            return True
-        if obj is None:
-            return False
-        if obj.status not in WAITING:
-            return True  # on record: its status field keeps its value (or retracts it)
-        return obj.created_by_id not in (None, user.pk) and obj.updated_by_id != user.pk
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra = dict(extra_context or {})
