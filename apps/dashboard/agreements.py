@@ -15,7 +15,7 @@ from apps.agreements.questions import (
     agreement_list,
 )
 from apps.dashboard import exports
-from apps.dashboard.views import ask, private_if_drafts, render
+from apps.dashboard.views import ask, private_if_drafts, render, takes
 
 # The page lists this many of the matches, newest signing first; a download holds up to
 # DOWNLOAD_MAX (the API pages through the rest).
@@ -58,6 +58,7 @@ def agreement_list_view(request):
 
 
 @require_GET
+@takes()
 def agreement_detail_view(request, slug: str):
     """One agreement: its parties, dates, clauses grouped by category, and source."""
     agreement = agreement_detail(slug, user=request.user)

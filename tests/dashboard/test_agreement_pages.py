@@ -148,6 +148,15 @@ def test_the_agreement_page_groups_clauses_by_category(client, agreements):
     assert "16 February 2034 (still in force that day)" in text
 
 
+def test_the_agreement_page_names_an_unknown_parameter(client, agreements):
+    response = client.get("/agreements/synthetic-fr/?countr=EE&x=<b>")
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Unknown parameters: countr, x." in text and "This page takes no parameters." in text
+    assert "<b>" not in text
+    assert client.get("/agreements/?countr=EE").status_code == 400
+
+
 def test_a_draft_agreement_is_not_found_for_analysts(client, agreements):
     assert client.get("/agreements/synthetic-draft/").status_code == 404
     assert client.get("/agreements/no-such/").status_code == 404
