@@ -174,6 +174,13 @@ class Agreement(ConstraintsOnFields, TimestampedModel):
         indexes = [
             models.Index(fields=["status", "-signed_on"], name="agreement_signed"),
             models.Index(fields=["kind", "status"], name="agreement_kind"),
+            # The change list's and the feeds' events in a period (apps.agreements.changes).
+            models.Index(fields=["status", "expires_on"], name="agreement_expires"),
+            models.Index(
+                fields=["status", "terminated_on"],
+                name="agreement_terminated",
+                condition=Q(terminated_on__isnull=False),
+            ),
         ]
         constraints = [
             from_earliest("signed_on", name="agreement_signed_on_1900"),
@@ -282,6 +289,11 @@ class Party(ConstraintsOnFields, TimestampedModel):
         indexes = [
             models.Index(fields=["country", "agreement"], name="party_country"),
             models.Index(fields=["organization", "agreement"], name="party_organization"),
+            models.Index(
+                fields=["joined_on", "agreement"],
+                name="party_joined",
+                condition=Q(joined_on__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
