@@ -355,8 +355,8 @@ PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # sets FOUR_EYES=false.
 FOUR_EYES = env_bool("FOUR_EYES", True)
 
-# The admin's statements upload imports in a thread of the web process and shows a progress
-# page (apps/positions/import_runs.py), so a 5 MB file never meets the worker timeout. The
+# The admin's uploads (statements, agreements) import in a thread of the web process and show
+# a progress page (apps/core/import_runs.py), so a 5 MB file never meets the worker timeout. The
 # tests import inside the request (tests/conftest.py).
 IMPORT_IN_BACKGROUND = env_bool("IMPORT_IN_BACKGROUND", True)
 

@@ -17,9 +17,10 @@ position_conditionality, position_summary, position_status.
 (* required)
 
 Both doors (the admin upload, which imports in the background and shows its progress on a
-run page, see import_runs.py, and ``manage.py import_statements --as USERNAME``) read a file
+run page, see apps/core/import_runs.py, and ``manage.py import_statements --as USERNAME``) read a file
 with read_file and import it with statements_import, as a named editor: the same limits
-(5 MB, 128 KB a field, flat JSON objects), the same refusals, all or nothing. Imported rows
+(5 MB, 128 KB a field, flat JSON objects: the reading every import shares,
+apps/core/imports.py), the same refusals, all or nothing. Imported rows
 go to review: under the four-eyes rule nobody publishes what they bring in themselves, so a
 row marked published is refused. A row repeating a stored quote (same source, speaker or
 label, date and words) or an earlier row of the file is refused too.
@@ -32,21 +33,31 @@ statements. Only a position published by an import (where four eyes are off) is 
 row by row, fitted into its holder's published history.
 """
 
-import csv
 import dataclasses
-import datetime
-import io
-import json
 from collections.abc import Callable
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from apps.actors.models import Country, Organization, Person, Role
+from apps.core.imports import (
+    MAX_FIELD_CHARS,
+    MAX_IMPORT_BYTES,
+    Problems,
+    RowError,
+    all_or_nothing,
+    csv_rows,
+    flat_object,
+    json_data,
+    plain_text,
+    read_text,
+    require_editor,
+)
+from apps.core.imports import bool_in as _bool
+from apps.core.imports import date_in as _date
+from apps.core.imports import required as _required
+from apps.core.imports import to_review as _to_review
 from apps.core.models import Status
 from apps.core.services import foreign_keys_checked_now
-from apps.core.validators import one_today
 from apps.positions.models import Position, Stance, Topic
 from apps.positions.services import (
     position_check_new,
@@ -62,9 +73,7 @@ from apps.statements.services import (
     source_record_many,
 )
 
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
-MAX_FIELD_CHARS = 128 * 1024
-MAX_ERRORS = 200  # more than this and the file is wrong throughout: stop listing
+__all__ = ["MAX_FIELD_CHARS", "MAX_IMPORT_BYTES", "read_file", "read_rows", "statements_import"]
 
 QUOTE_FIELDS = {
     "text": "text",
@@ -99,140 +108,38 @@ POSITION_FIELDS = {
 
 
 @dataclasses.dataclass
-class ImportError_:
-    row: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"row {self.row}, column {self.column}: {self.message}"
-
-
-@dataclasses.dataclass
 class ImportResult:
     rows: int = 0
     quotes: int = 0
     positions: int = 0
     sources: int = 0
-    errors: list = dataclasses.field(default_factory=list)
+    errors: Problems = dataclasses.field(default_factory=Problems)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
 
-class RowError(Exception):
-    def __init__(self, column: str, message: str):
-        super().__init__(message)
-        self.column, self.message = column, message
-
-
 def read_file(data: bytes, name: str, fmt: str | None = None) -> list[dict]:
     """Read an uploaded or given file (CSV or JSON, by ``fmt`` or the name's suffix) into
     rows; raise ValueError with a message for anything that is not a file to import."""
-    if len(data) > MAX_IMPORT_BYTES:
-        raise ValueError("The file is larger than 5 MB: split it.")
-    if fmt is None:
-        if not name.lower().endswith((".csv", ".json")):
-            raise ValueError("Upload a .csv or a .json file.")
-        fmt = "json" if name.lower().endswith(".json") else "csv"
-    try:
-        content = data.decode("utf-8-sig")  # a byte order mark, as spreadsheets write, is fine
-    except UnicodeDecodeError:
-        raise ValueError("The file is not UTF-8 text.") from None
-    return read_rows(content, fmt)
+    return read_rows(*read_text(data, name, fmt))
 
 
 def read_rows(content: str, fmt: str) -> list[dict]:
     """Parse CSV (with a header row) or JSON (a list of flat objects) into row dicts."""
-    content = content.removeprefix("\ufeff")
-    if "\x00" in content:
-        raise ValueError("The file contains NUL characters.")
+    content = plain_text(content)
     if fmt == "json":
         return _json_rows(content)
-    reader = csv.DictReader(io.StringIO(content))
-    try:
-        if not reader.fieldnames:
-            raise ValueError("The CSV file has no header row.")
-        rows = [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
-    except csv.Error as error:
-        if "field larger than field limit" in str(error):
-            raise ValueError(
-                f"Line {reader.line_num}: a field is longer than {MAX_FIELD_CHARS:,} characters."
-            ) from None
-        raise ValueError(f"Line {reader.line_num}: {error}.") from None
-    for number, row in enumerate(rows, start=2):
-        _field_sizes(row, number)
-    return rows
+    return csv_rows(content)
 
 
 def _json_rows(content: str) -> list[dict]:
-    try:
-        data = json.loads(content)
-    except RecursionError:
-        raise ValueError("The JSON is nested too deeply: give a list of flat objects.") from None
-    except json.JSONDecodeError as error:
-        raise ValueError(f"This is not JSON: {error}.") from None
+    data = json_data(content)
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise ValueError("A JSON import is a list of objects, one per statement.")
-    rows = []
-    for number, item in enumerate(data, start=1):
-        for key, value in item.items():
-            if isinstance(value, (dict, list)):
-                raise ValueError(
-                    f"Object {number}, key {key}: give text, a number or true/false, "
-                    "not a list or an object (topics are comma-separated slugs)."
-                )
-        row = {k: "" if v is None else str(v).strip() for k, v in item.items()}
-        _field_sizes(row, number)
-        rows.append(row)
-    return rows
-
-
-def _field_sizes(row: dict, number: int) -> None:
-    for key, value in row.items():
-        if len(value) > MAX_FIELD_CHARS:
-            raise ValueError(
-                f"Row {number}, column {key}: longer than {MAX_FIELD_CHARS:,} characters."
-            )
-
-
-def _date(row, column, required=False):
-    value = row.get(column, "")
-    if not value:
-        if required:
-            raise RowError(column, "This column is required.")
-        return None
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise RowError(column, f"“{value}” is not a date as YYYY-MM-DD.") from None
-
-
-def _bool(row, column) -> bool:
-    value = row.get(column, "").lower()
-    if value in ("", "false", "0", "no"):
-        return False
-    if value in ("true", "1", "yes"):
-        return True
-    raise RowError(column, "Use true or false.")
-
-
-def _required(row, column):
-    if not row.get(column, "").strip():
-        raise RowError(column, "This column is required.")
-    return row[column]
-
-
-def _to_review(row, column) -> str:
-    status = row.get(column) or Status.DRAFT
-    if status == Status.PUBLISHED and settings.FOUR_EYES:
-        raise RowError(
-            column,
-            "Imported rows go to review: give draft or in_review. Another editor publishes "
-            "them (four-eyes rule).",
-        )
-    return status
+    hint = " (topics are comma-separated slugs)"
+    return [flat_object(item, f"Object {number}", hint) for number, item in enumerate(data, 1)]
 
 
 class _Lookups:
@@ -474,15 +381,9 @@ def statements_import(
     the number of rows while they are stored (a sign of life: storing is not counted).
     """
     result = ImportResult(rows=len(rows))
-    if by is None or not getattr(by, "is_authenticated", False):
-        raise ValueError("An import is made by a named editor.")
-    try:
-        with transaction.atomic(), one_today():
-            _import(rows, by, result, progress or _no_progress)
-            if result.errors or dry_run:
-                raise _Rollback
-    except _Rollback:
-        pass
+    require_editor(by)
+    with all_or_nothing(result.errors, dry_run=dry_run):
+        _import(rows, by, result, progress or _no_progress)
     return result
 
 
@@ -499,8 +400,7 @@ def _parts(items: list) -> list[list]:
 
 def _import(rows, by, result, progress) -> None:
     def error(number, problem):
-        if len(result.errors) < MAX_ERRORS:
-            result.errors.append(ImportError_(number, problem.column, problem.message))
+        result.errors.add(number, problem.column, problem.message)
 
     lookups = _Lookups(rows)
     stored = _stored_quotes(lookups.sources.values())
@@ -545,7 +445,3 @@ def _import(rows, by, result, progress) -> None:
             error(row.number, problem)
             continue
         result.positions += 1
-
-
-class _Rollback(Exception):
-    pass

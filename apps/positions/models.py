@@ -1,8 +1,6 @@
 """What it means: dated positions of allies on the codebook's topics, possible shifts, and
 the runs of statement imports."""
 
-import datetime
-
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -10,11 +8,12 @@ from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeO
 from django.contrib.postgres.indexes import GistIndex
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
 from apps.actors.models import Country, Organization
 from apps.codebook.models import Stance, Topic
 from apps.core.dates import from_earliest
+from apps.core.import_runs import ImportRunBase
+from apps.core.import_runs import ImportRunState as ImportRunState  # where it was defined first
 from apps.core.models import Revision, Status, TimestampedModel, long_text_field
 from apps.core.validators import reject_future
 
@@ -265,77 +264,18 @@ class PositionEvidence(Position.evidence.through):  # type: ignore[name-defined]
         verbose_name_plural = "position evidence"
 
 
-class ImportRunState(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-    INTERRUPTED = "interrupted", "Interrupted"
+class ImportRun(ImportRunBase):
+    """One upload of statements to import (apps/core/import_runs.py): who, what file, how far
+    the import got and how it ended, with the quotes, positions and sources it stored."""
 
+    counts = ("quotes", "positions", "sources")
 
-# A running import writes its heartbeat every few seconds: one not heard from for this long
-# is gone (its process stopped), and its transaction was rolled back with it.
-IMPORT_HEARTBEAT_TIMEOUT = datetime.timedelta(minutes=1)
-UNFINISHED = (ImportRunState.QUEUED, ImportRunState.RUNNING)
-
-
-class ImportRunQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Return the runs the user may see: their own, or every run for a superuser."""
-        if user.is_superuser:
-            return self
-        return self.filter(created_by=user)
-
-    def stale(self):
-        """Return unfinished runs whose heartbeat is older than IMPORT_HEARTBEAT_TIMEOUT."""
-        cutoff = timezone.now() - IMPORT_HEARTBEAT_TIMEOUT
-        return self.filter(state__in=UNFINISHED, heartbeat__lt=cutoff)
-
-    def live(self):
-        """Return unfinished runs still heard from."""
-        cutoff = timezone.now() - IMPORT_HEARTBEAT_TIMEOUT
-        return self.filter(state__in=UNFINISHED, heartbeat__gte=cutoff)
-
-
-class ImportRun(models.Model):
-    """One upload of statements to import (apps/positions/import_runs.py): who, what file,
-    how far the import got and how it ended. Bookkeeping, not editorial data: no history."""
-
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", editable=False
-    )
-    file_name = models.CharField(max_length=255)
-    rows = models.PositiveIntegerField()
-    dry_run = models.BooleanField()
-    state = models.CharField(
-        max_length=12, choices=ImportRunState.choices, default=ImportRunState.QUEUED
-    )
-    rows_checked = models.PositiveIntegerField(default=0)
     quotes = models.PositiveIntegerField(default=0)
     positions = models.PositiveIntegerField(default=0)
     sources = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True, help_text="[{row, column, message}]")
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    heartbeat = models.DateTimeField(default=timezone.now)
 
-    objects = ImportRunQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(ImportRunBase.Meta):
         indexes = [models.Index(fields=["created_by", "-created_at"], name="importrun_owner")]
-
-    def __str__(self) -> str:
-        return f"{self.file_name} ({self.get_state_display().lower()})"
-
-    @property
-    def finished(self) -> bool:
-        return self.state not in UNFINISHED
-
-    @property
-    def ok(self) -> bool:
-        return self.state == ImportRunState.DONE
 
 
 class EvidenceTally(models.Model):
