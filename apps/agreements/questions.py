@@ -1,15 +1,28 @@
-"""The agreements list, asked at two doors (the page /agreements/ and the API's
-/api/v1/agreements/): one parameter class, one query, one result shape."""
+"""The agreements' questions, each with one parameter class, one query and one result shape:
+the list, asked at two doors (the page /agreements/ and the API's /api/v1/agreements/); what
+each ally had signed on a day, clause category by category (/agreements/clauses/) and the
+clauses behind each count; and the signatures month by month."""
 
+import dataclasses
+import datetime
 import re
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db import connection
+from django.db.models import Count, Prefetch, Q
 
 from apps.actors.models import Country, Organization
-from apps.agreements.models import Agreement, AgreementKind, Clause
-from apps.core.params import QUERY_VALUE_MAX, ChoiceParam, DateParam, PythonSelect, QueryParams
+from apps.agreements.models import Agreement, AgreementKind, Clause, ClauseCategory, Party
+from apps.core.models import Status
+from apps.core.params import (
+    QUERY_VALUE_MAX,
+    ChoiceParam,
+    DateParam,
+    PythonSelect,
+    QueryParams,
+    today,
+)
 
 COUNTRY_CODE = re.compile(r"[A-Za-z]{2}")
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
@@ -222,3 +235,310 @@ def clause_list(params: dict, *, user=None):
     elif isinstance(party, Organization):
         clauses = clauses.filter(agreement__parties__organization=party)
     return clauses.order_by("-agreement__signed_on", "agreement_id", "order", "pk")
+
+
+# --- what each ally had signed, clause category by category ----------------------------------
+
+
+class ClauseMatrixParams(QueryParams):
+    """The allies × clause categories page (/agreements/clauses/): only the day."""
+
+    as_of = DateParam(
+        label="As of",
+        help_text="The day to show: the agreements in force then (default: today).",
+    )
+
+    passthrough = frozenset({"format"})
+
+    def clean_as_of(self):
+        return self.cleaned_data.get("as_of") or today()
+
+
+class ClauseCellParams(QueryParams):
+    """One cell of that page: a party's clauses of one category in force on a day (the page
+    takes the party and the category in its path)."""
+
+    party = PartyParam(label="Party", help_text=AgreementListParams.base_fields["party"].help_text)
+    category = forms.SlugField(
+        required=False,
+        max_length=QUERY_VALUE_MAX,
+        label="Clause category",
+        help_text="A clause category's slug, e.g. military-aid.",
+    )
+    as_of = DateParam(
+        label="As of",
+        help_text="The day: the agreements in force then (default: today).",
+    )
+
+    passthrough: frozenset[str] = frozenset()
+
+    def clean_party(self):
+        party = self.cleaned_data.get("party")
+        if party is None:
+            raise ValidationError(
+                "Give a party: a country's code (e.g. FR) or an organization's slug.",
+                code="required",
+            )
+        return party
+
+    def clean_category(self):
+        slug = self.cleaned_data.get("category")
+        if not slug:
+            raise ValidationError(
+                "Give a clause category's slug, e.g. military-aid.", code="required"
+            )
+        category = ClauseCategory.objects.filter(slug=slug).first()
+        if category is None:
+            raise ValidationError(f"Unknown clause category “{slug}”.", code="invalid_choice")
+        return category
+
+    def clean_as_of(self):
+        return self.cleaned_data.get("as_of") or today()
+
+
+def sees_unpublished(user) -> bool:
+    """Whether the user is shown the agreements not published (AgreementQuerySet.visible_to):
+    editors and administrators."""
+    return bool(
+        user is not None and user.is_authenticated and user.has_perm("agreements.change_agreement")
+    )
+
+
+def bound_parties(day: datetime.date, *, user=None):
+    """Return the parties bound on the day: of an agreement the user may see that is in force
+    that day, and a party by then (a later joiner from its joining day)."""
+    agreements = Agreement.objects.visible_to(user).in_force(day)
+    return Party.objects.filter(agreement__in=agreements.values("pk")).filter(
+        Q(joined_on__isnull=True) | Q(joined_on__lte=day)
+    )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Signatory:
+    """A row of the clause matrix: an ally (a NATO member that day) or an organization."""
+
+    type: str  # "country" or "organization"
+    key: str  # the country's code or the organization's slug
+    name: str
+
+    def as_dict(self) -> dict:
+        key = "code" if self.type == "country" else "slug"
+        return {"type": self.type, key: self.key, "name": self.name}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ClauseCount:
+    """A cell: how many clauses of the category the holder was bound by, and how many of
+    them stand in an agreement not published (counted for editors only)."""
+
+    category: ClauseCategory
+    clauses: int
+    unpublished: int = 0
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ClauseRow:
+    holder: Signatory
+    agreements: int
+    unpublished: int  # ... of which not published (editors only)
+    cells: tuple[ClauseCount, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class ClauseMatrix:
+    as_of: datetime.date
+    categories: list[ClauseCategory]
+    rows: list[ClauseRow]
+    drafts: bool  # whether unpublished agreements were counted (an editor asked)
+
+    @property
+    def signed(self) -> int:
+        """How many of the allies (countries) were bound by at least one agreement."""
+        return sum(1 for r in self.rows if r.holder.type == "country" and r.agreements)
+
+    @property
+    def allies(self) -> int:
+        return sum(1 for r in self.rows if r.holder.type == "country")
+
+    def as_dict(self) -> dict:
+        rows = []
+        for row in self.rows:
+            entry: dict = {"holder": row.holder.as_dict(), "agreements": row.agreements}
+            if self.drafts:
+                entry["agreements_unpublished"] = row.unpublished
+            entry["cells"] = {cell.category.slug: cell.clauses for cell in row.cells}
+            if self.drafts:
+                entry["cells_unpublished"] = {c.category.slug: c.unpublished for c in row.cells}
+            rows.append(entry)
+        return {
+            "as_of": self.as_of.isoformat(),
+            "categories": [{"slug": c.slug, "name": c.name} for c in self.categories],
+            "rows": rows,
+        }
+
+
+def clause_matrix(params: dict, *, user=None) -> ClauseMatrix:
+    """Allies × clause categories on params["as_of"]: for each NATO member that day (and each
+    organization party to an agreement in force), the agreements it was bound by and their
+    clauses of each category, in the codebook's order. Editors' counts take in the agreements
+    not published, counted apart. Ukraine and other countries outside NATO are no rows.
+    Three queries, whatever the number of agreements and clauses."""
+    day = params["as_of"]
+    drafts = sees_unpublished(user)
+    categories = list(ClauseCategory.objects.order_by("order", "name").only("slug", "name"))
+    found = _counts_by_holder(day, categories, user=user, drafts=drafts)
+    members = Country.objects.nato_members(on=day).order_by("name")
+    holders = [
+        (Signatory("country", code, name), found.get((pk, None)))
+        for pk, code, name in members.values_list("pk", "code", "name")
+    ]
+    organizations = sorted(
+        (row for (country, _), row in found.items() if country is None),
+        key=lambda row: (row["organization__name"], row["organization__slug"]),
+    )
+    holders += [
+        (Signatory("organization", row["organization__slug"], row["organization__name"]), row)
+        for row in organizations
+    ]
+    rows = [
+        ClauseRow(
+            holder=holder,
+            agreements=row["agreements"] if row else 0,
+            unpublished=row.get("unpublished", 0) if row else 0,
+            cells=tuple(
+                ClauseCount(c, row[f"c{c.pk}"], row.get(f"u{c.pk}", 0))
+                if row
+                else ClauseCount(c, 0)
+                for c in categories
+            ),
+        )
+        for holder, row in holders
+    ]
+    return ClauseMatrix(day, categories, rows, drafts)
+
+
+def _counts_by_holder(day, categories, *, user, drafts: bool) -> dict[tuple, dict]:
+    """{(country id, organization id): counts} of the holders bound on the day: agreements,
+    clauses of each category ("c<id>") and, with ``drafts``, how many of them are not
+    published ("unpublished", "u<id>"). One query, grouped by holder."""
+    unpublished = ~Q(agreement__status=Status.PUBLISHED)
+    counts: dict = {"agreements": Count("agreement", distinct=True)}
+    if drafts:
+        counts["unpublished"] = Count("agreement", distinct=True, filter=unpublished)
+    for category in categories:
+        of_category = Q(agreement__clauses__category_id=category.pk)
+        counts[f"c{category.pk}"] = Count("agreement__clauses", filter=of_category)
+        if drafts:
+            counts[f"u{category.pk}"] = Count(
+                "agreement__clauses", filter=of_category & unpublished
+            )
+    rows = (
+        bound_parties(day, user=user)
+        .order_by()
+        .values("country_id", "organization_id", "organization__slug", "organization__name")
+        .annotate(**counts)
+    )
+    return {(row["country_id"], row["organization_id"]): row for row in rows}
+
+
+def clauses_signed(params: dict, *, user=None) -> list[Clause]:
+    """The clauses behind one cell of the clause matrix: params["party"]'s clauses of
+    params["category"] in the agreements it was bound by on params["as_of"], newest signing
+    first, each with its agreement. One query."""
+    party = params["party"]
+    parties = bound_parties(params["as_of"], user=user)
+    if isinstance(party, Country):
+        parties = parties.filter(country=party)
+    else:
+        parties = parties.filter(organization=party)
+    return list(
+        Clause.objects.filter(
+            category=params["category"], agreement__in=parties.values("agreement_id")
+        )
+        .select_related("agreement")
+        .order_by("-agreement__signed_on", "agreement__title", "agreement_id", "order", "pk")
+    )
+
+
+# --- the signatures month by month ---------------------------------------------------------
+
+UKRAINE = "UA"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class MonthSigned:
+    """One month of the signature timeline."""
+
+    month: datetime.date  # its first day
+    day: datetime.date  # the day counted: its last day, or today for the current month
+    allies: int  # NATO members that day bound by a bilateral security agreement with Ukraine
+    members: int  # NATO members that day
+
+    def as_dict(self) -> dict:
+        return {
+            "month": self.month.strftime("%Y-%m"),
+            "day": self.day.isoformat(),
+            "allies": self.allies,
+            "members": self.members,
+        }
+
+
+# The rule of AgreementQuerySet.in_force and of bound_parties, written for a day that is a
+# column (each month's) rather than a parameter.
+TIMELINE_SQL = """
+WITH bilateral AS (
+    SELECT a.id, a.signed_on, a.in_force_on, a.expires_on, a.terminated_on
+    FROM {agreement} a
+    WHERE a.status = %(published)s AND a.kind = %(kind)s
+      AND EXISTS (
+          SELECT 1 FROM {party} u JOIN {country} uc ON uc.id = u.country_id
+          WHERE u.agreement_id = a.id AND uc.code = %(ukraine)s
+      )
+),
+months AS (
+    SELECT m::date AS month,
+           LEAST((m + interval '1 month' - interval '1 day')::date, %(today)s) AS day
+    FROM generate_series(
+        date_trunc('month', (SELECT min(signed_on) FROM bilateral)),
+        date_trunc('month', %(today)s::date),
+        interval '1 month'
+    ) AS m
+)
+SELECT months.month, months.day,
+       count(DISTINCT c.id) AS allies,
+       (SELECT count(*) FROM {country} n WHERE n.nato_joined <= months.day) AS members
+FROM months
+LEFT JOIN bilateral b
+       ON (b.signed_on <= months.day OR b.in_force_on <= months.day)
+      AND (b.expires_on IS NULL OR b.expires_on >= months.day)
+      AND (b.terminated_on IS NULL OR b.terminated_on >= months.day)
+LEFT JOIN {party} p
+       ON p.agreement_id = b.id AND (p.joined_on IS NULL OR p.joined_on <= months.day)
+LEFT JOIN {country} c
+       ON c.id = p.country_id AND c.nato_joined <= months.day
+GROUP BY months.month, months.day
+ORDER BY months.month
+"""
+
+
+def signature_timeline() -> list[MonthSigned]:
+    """Month by month, from the month of the first published bilateral security agreement
+    with Ukraine to this month: how many allies (NATO members on the day counted) were a
+    party, beside Ukraine, to one in force on the month's last day (this month: today).
+    Published agreements only, whoever asks. An empty list when none is recorded. One query."""
+    tables = {
+        "agreement": Agreement._meta.db_table,
+        "party": Party._meta.db_table,
+        "country": Country._meta.db_table,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            TIMELINE_SQL.format(**tables),
+            {
+                "published": Status.PUBLISHED,
+                "kind": AgreementKind.BILATERAL_SECURITY,
+                "ukraine": UKRAINE,
+                "today": today(),
+            },
+        )
+        return [MonthSigned(*row) for row in cursor.fetchall()]

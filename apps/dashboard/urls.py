@@ -16,6 +16,13 @@ urlpatterns = [
     path("sources/<int:pk>/", views.source, name="source"),
     path("events/<slug:slug>/", views.event, name="event"),
     path("agreements/", agreements.agreement_list_view, name="agreements"),
+    # Before the agreement's own page, whose slug would take "clauses".
+    path("agreements/clauses/", agreements.agreement_clauses_view, name="agreement-clauses"),
+    path(
+        "agreements/clauses/<str:party>/<slug:category>/",
+        agreements.agreement_clause_cell_view,
+        name="agreement-clause-cell",
+    ),
     path("agreements/<slug:slug>/", agreements.agreement_detail_view, name="agreement"),
     path("feeds/changes/", require_safe(feeds.PositionChangesFeed()), name="feed"),
     path(

@@ -186,6 +186,15 @@ def samples(keys: dict) -> dict[str, list[tuple[str, dict]]]:
             ("/agreements/?format=json", {}),
         ],
         "dashboard:agreement": [(f"/agreements/{keys['agreement']}/", {})],
+        "dashboard:agreement-clauses": [
+            ("/agreements/clauses/", {}),
+            ("/agreements/clauses/?as_of=2024-06-01", HTMX),
+            ("/agreements/clauses/?format=csv", {}),
+        ],
+        "dashboard:agreement-clause-cell": [
+            (f"/agreements/clauses/{country}/military-aid/", {}),
+            (f"/agreements/clauses/{country}/military-aid/?as_of=2024-06-01", HTMX),
+        ],
         "api:agreement-list": [
             ("/api/v1/agreements/", {}),
             (f"/api/v1/agreements/?party={country}&in_force_on=2024-06-01", {}),
@@ -294,6 +303,8 @@ GROWING = [
     "/api/v1/sources/",
     "/api/v1/positions/",
     "/agreements/",
+    "/agreements/clauses/",
+    "/agreements/clauses/EE/military-aid/",
     "/api/v1/agreements/",
     "/api/v1/clauses/",
 ]

@@ -252,6 +252,12 @@ FILL_ROUTES = {
     "dashboard:events/<slug:slug>/": lambda w: {"slug": w["event"].slug},
     "dashboard:agreements/": lambda w: {},
     "dashboard:agreements/<slug:slug>/": lambda w: {"slug": w["draft_agreement"].slug},
+    "dashboard:agreements/clauses/": lambda w: {},
+    # The cell of the draft agreement's ally and clause: readers get it without the draft.
+    "dashboard:agreements/clauses/<str:party>/<slug:category>/": lambda w: {
+        "party": w["draft_agreement"].parties.exclude(country__code="UA").get().country.code,
+        "category": w["draft_agreement"].clauses.get().category.slug,
+    },
     "dashboard:feeds/changes/": lambda w: {},
     "dashboard:feeds/countries/<str:code>/": lambda w: {"code": w["estonia"].code},
     "dashboard:feeds/topics/<slug:slug>/": lambda w: {"slug": w["membership"].slug},
