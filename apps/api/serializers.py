@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.actors.models import Bloc, Country, Organization, Person, Role
+from apps.agreements.models import AgreementKind
 from apps.api.exceptions import domain_rules
 from apps.api.fields import (
     CountryCodeField,
@@ -329,11 +330,34 @@ class MatrixCellSerializer(serializers.Serializer):
     evidence_count = serializers.IntegerField()
 
 
+class SignedSerializer(serializers.Serializer):
+    agreement = serializers.SlugField(help_text="The agreement's slug (agreements/{slug}/).")
+    title = serializers.CharField()
+    kind = serializers.ChoiceField(choices=AgreementKind.choices)
+    signed_on = serializers.DateField()
+    expires_on = serializers.DateField(allow_null=True, help_text="Null: no end date.")
+
+
+SIGNED_HELP = (
+    "The published agreements in force on as_of that the holder was a party of that day "
+    "(a later joiner from its joining day), newest signing first."
+)
+GAP_HELP = (
+    "Where words and signatures disagree: `said_unsigned` (a stated +2 on guarantees with "
+    "nothing signed), `signed_against` (a signature under a stated −1 or below); null where "
+    "they agree, nothing is stated, or the guarantees topic is not among the topics asked."
+)
+
+
 class MatrixRowSerializer(serializers.Serializer):
     holder = HolderSerializer()
     cells = serializers.DictField(
         child=MatrixCellSerializer(allow_null=True),
         help_text="By topic slug: the position in force, or null where there is none.",
+    )
+    signed = SignedSerializer(many=True, help_text=SIGNED_HELP)
+    say_sign_gap = serializers.ChoiceField(
+        choices=["said_unsigned", "signed_against"], allow_null=True, help_text=GAP_HELP
     )
 
 
@@ -412,12 +436,23 @@ class CompareEntrySerializer(serializers.Serializer):
     earlier = serializers.IntegerField(help_text="How many positions came before those.")
 
 
+class CompareSignedSerializer(serializers.Serializer):
+    country = CountryRefSerializer()
+    signed = SignedSerializer(many=True, help_text=SIGNED_HELP)
+    say_sign_gap = serializers.ChoiceField(
+        choices=["said_unsigned", "signed_against"], allow_null=True, help_text=GAP_HELP
+    )
+
+
 class ComparisonSerializer(serializers.Serializer):
     """The schema of compare/ (the answer is built by the domain's comparison)."""
 
     as_of = serializers.DateField()
     topics = TopicRefSerializer(many=True)
     entries = CompareEntrySerializer(many=True, help_text="One per country and topic.")
+    signatures = CompareSignedSerializer(
+        many=True, help_text="One per country: what it had signed on as_of."
+    )
 
 
 # --- writes ---------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 - nested objects become dotted columns: `holder.code`, `cells.membership.stance.label`;
 - a list of scalars becomes one cell joined by "; " (topic slugs); a list of objects becomes
-  one cell of their ids (or slug, code, value) joined the same way (a change's evidence);
+  one cell of their ids (or slug, code, value, agreement) joined the same way (a change's
+  evidence, the agreements a matrix row's ally had signed);
 - columns appear in the order first met, a column first met in a later row going beside its
   closest relative, so `holder.code` stays by `holder.slug` when the first row is NATO;
 - a cell that is null in one row and an object in another keeps only the object's columns;
@@ -24,7 +25,7 @@ import json
 import re
 
 ROW_KEYS = ("results", "rows", "entries")
-ID_KEYS = ("id", "slug", "code", "value")
+ID_KEYS = ("id", "slug", "code", "value", "agreement")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # An answer's days, carried into each of its rows (first, in this order).
 CONTEXT_KEYS = ("as_of", "from", "to")

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from apps.actors.models import Country, Person
+from apps.agreements.signatures import GUARANTEES, say_sign_gap, signed_on_day
 from apps.core.dates import day_before
 from apps.core.models import Status
 from apps.core.params import Cursor, drop_blank
@@ -485,6 +486,17 @@ def country(request, code: str):
         shown = [p for p in positions if p.topic_id == topic.pk]
         earlier = shown[0].on_topic - len(shown) if shown else 0
         timelines.append({"topic": topic, "positions": shown, "earlier": earlier})
+    # What it had signed that day (or today), beside its stated guarantees stance.
+    day = as_of or timezone.localdate()
+    signed = signed_on_day(day, countries=[country.pk]).get(("country", country.pk), [])
+    gap = None
+    guarantees = next((t for t in topics if t.slug == GUARANTEES), None)
+    if guarantees is not None and history in (None, guarantees):
+        held = [
+            p for p in positions if p.topic_id == guarantees.pk and p.status == Status.PUBLISHED
+        ]
+        in_force = next((p for p in reversed(held) if p.in_force_on(day)), None)
+        gap = say_sign_gap(in_force.stance.value if in_force else None, signed)
     people = list(
         Person.objects.visible_to(request.user)
         .filter(country=country)
@@ -495,6 +507,9 @@ def country(request, code: str):
     context = {
         "country": country,
         "as_of": as_of,
+        "signed_day": day,
+        "signed": signed,
+        "gap": gap,
         "timelines": timelines,
         "history": history,
         "people": people,

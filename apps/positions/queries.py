@@ -19,6 +19,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from apps.actors.models import Country, Organization
+from apps.agreements.signatures import GUARANTEES, say_sign_gap, signed_on_day
 from apps.core.models import Status
 from apps.positions.models import (
     Conditionality,
@@ -52,6 +53,10 @@ class Holder:
 class MatrixRow:
     holder: Holder
     cells: dict  # topic slug -> MatrixCell (or, elsewhere, a Position) or None
+    # The agreements in force it was a party of that day (apps.agreements.signatures), and
+    # where they disagree with its stated guarantees stance, the say/sign gap.
+    signed: list = dataclasses.field(default_factory=list)
+    gap: str | None = None
 
 
 def published_evidence():
@@ -113,13 +118,15 @@ def build_matrix(
     country_codes=None,
     nato_only: bool = False,
     include_organizations: bool = True,
+    signatures: bool = False,
 ) -> tuple[list, list[MatrixRow]]:
     """Return (topics, rows): one row per country (and per organization holding a position),
     each cell a MatrixCell or None.
 
     Countries without any position still get a row (their cells are empty), so the absence
-    of a public position is visible. Five small queries: topics, their stances, countries,
-    the positions (plain values), and the organizations among their holders.
+    of a public position is visible. Four small queries: topics, their stances, countries,
+    and the positions (plain values, with their organizations' names); with ``signatures``,
+    a fifth: what each had signed that day (``MatrixRow.signed``, ``.gap``).
     """
     topics = list(topics if topics is not None else Topic.objects.all())
     prefetch_related_objects(topics, "stances")  # nothing again if the caller prefetched
@@ -152,16 +159,18 @@ def build_matrix(
             "confidence",
             "valid_from",
             "evidence_count",
+            "organization__slug",
+            "organization__name",
         )
     )
     if include_organizations and not country_codes and bloc is None:
-        held = {organization for _, _, organization, *_ in positions if organization}
-        for organization in Organization.objects.filter(pk__in=held).order_by("name"):
-            holders[("organization", organization.pk)] = Holder(
-                "organization", organization.slug, organization.name
-            )
+        # The organizations among the holders, by name, read with their positions.
+        held = {(name, slug, pk) for _, _, pk, *_, slug, name in positions if pk}
+        for name, slug, pk in sorted(held):
+            holders[("organization", pk)] = Holder("organization", slug, name)
     cells: dict[Holder, dict] = {}
-    for pk, country, organization, topic, stance, conditionality, confidence, day, n in positions:
+    for values in positions:
+        pk, country, organization, topic, stance, conditionality, confidence, day, n = values[:9]
         holder = holders.get(("country", country) if country else ("organization", organization))
         if holder is None:
             continue  # a country left out by the filters, or an organization not shown
@@ -170,7 +179,27 @@ def build_matrix(
         )
     organizations = [h for h in holders.values() if h.type == "organization"]
     countries_ = [h for h in holders.values() if h.type == "country"]
-    return topics, [_row(holder, cells, topics) for holder in organizations + countries_]
+    rows = [_row(holder, cells, topics) for holder in organizations + countries_]
+    if signatures:
+        stated = any(topic.slug == GUARANTEES for topic in topics)
+        _attach_signed(rows, holders, as_of, stated=stated)
+    return topics, rows
+
+
+def _attach_signed(rows: list[MatrixRow], holders: dict, as_of, *, stated: bool) -> None:
+    """Give each row what its holder had signed on the day (one query) and, where the
+    guarantees topic is shown, the say/sign gap between that and its stated stance."""
+    keys = {holder: key for key, holder in holders.items()}
+    signed = signed_on_day(
+        as_of,
+        countries=[pk for kind, pk in holders if kind == "country"],
+        organizations=[pk for kind, pk in holders if kind == "organization"],
+    )
+    for row in rows:
+        row.signed = signed.get(keys[row.holder], [])
+        if stated:
+            cell = row.cells.get(GUARANTEES)
+            row.gap = say_sign_gap(cell.stance.value if cell else None, row.signed)
 
 
 def _row(holder, by_holder, topics) -> MatrixRow:

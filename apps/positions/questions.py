@@ -19,6 +19,7 @@ from django.db.models import Count, F, Window, prefetch_related_objects
 from django.db.models.functions import RowNumber
 
 from apps.actors.models import Bloc, Country
+from apps.agreements.signatures import GUARANTEES, say_sign_gap, signed_on_day
 from apps.codebook.models import Topic
 from apps.core.dates import day_before
 from apps.core.params import (
@@ -218,6 +219,8 @@ class Matrix:
                 {
                     "holder": holder_dict(row.holder),
                     "cells": {slug: cell_dict(p) for slug, p in row.cells.items()},
+                    "signed": [agreement.as_dict() for agreement in row.signed],
+                    "say_sign_gap": row.gap,
                 }
                 for row in self.rows
             ],
@@ -226,13 +229,15 @@ class Matrix:
 
 def matrix(params: dict) -> Matrix:
     """Allies (and NATO) × topics on params["as_of"]: published positions only, sorted and
-    without the empty rows if asked, counting the countries with no position. Three queries."""
+    without the empty rows if asked, counting the countries with no position, each row with
+    what its holder had signed that day and the say/sign gap."""
     topics, rows = build_matrix(
         as_of=params["as_of"],
         topics=params.get("topics") or None,
         bloc=params.get("bloc"),
         country_codes=[c.code for c in params.get("countries") or []] or None,
         nato_only=bool(params.get("nato")),
+        signatures=True,
     )
     countries = [row for row in rows if row.holder.type == "country"]
     without = sum(1 for row in countries if not any(row.cells.values()))
@@ -293,6 +298,8 @@ class CompareEntry:
 class CompareColumn:
     country: Country
     topics: list[CompareEntry]
+    signed: list = dataclasses.field(default_factory=list)  # what it had signed that day
+    gap: str | None = None  # the say/sign gap with its stated guarantees stance
 
 
 @dataclasses.dataclass
@@ -339,6 +346,14 @@ class Comparison:
             "as_of": self.as_of.isoformat(),
             "topics": [{"slug": t.slug, "name": t.name} for t in self.topics],
             "entries": entries,
+            "signatures": [
+                {
+                    "country": {"code": column.country.code, "name": column.country.name},
+                    "signed": [agreement.as_dict() for agreement in column.signed],
+                    "say_sign_gap": column.gap,
+                }
+                for column in self.columns
+            ],
         }
 
 
@@ -346,8 +361,8 @@ def compare(params: dict, *, evidence: bool = True) -> Comparison:
     """Two to four countries side by side on params["as_of"]: each topic's stance in force,
     its newest positions up to that day (the earlier ones counted), and the published
     evidence of the stance in force (or, with ``evidence=False``, only its count: a page
-    loads the quotes when they are opened). Four queries: topics, stances, positions,
-    evidence."""
+    loads the quotes when they are opened), and what each had signed that day with the
+    say/sign gap. Five queries: topics, stances, positions, evidence, signatures."""
     as_of, countries = params["as_of"], params.get("countries") or []
     topics = list(Topic.objects.prefetch_related("stances"))
     stances = {stance.pk: stance for topic in topics for stance in topic.stances.all()}
@@ -381,6 +396,11 @@ def compare(params: dict, *, evidence: bool = True) -> Comparison:
             on_topic = getattr(history[0], "on_topic", 0) if history else 0
             entries.append(CompareEntry(topic, in_force, history, on_topic - len(history)))
         columns.append(CompareColumn(country, entries))
+    signed = signed_on_day(as_of, countries=[country.pk for country in countries])
+    for column in columns:
+        column.signed = signed.get(("country", column.country.pk), [])
+        stated = next((e.current for e in column.topics if e.topic.slug == GUARANTEES), None)
+        column.gap = say_sign_gap(stated.stance.value if stated else None, column.signed)
     # Only the stance in force shows its quotes: fetch those alone (one query).
     current = [e.current for c in columns for e in c.topics if e.current]
     if evidence:

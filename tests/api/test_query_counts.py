@@ -89,7 +89,7 @@ def test_queries_do_not_grow_with_rows(clients, db, path, who):
 
     assert len(second.content) > len(first.content)
     assert small == large, f"{path}: {small} queries for few rows, {large} for more"
-    assert large <= 8
+    assert large <= 9  # the matrix with signatures, as an editor (token and rights)
 
 
 @pytest.mark.parametrize("who", ["anonymous", "editor"])

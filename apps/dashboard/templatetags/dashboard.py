@@ -6,6 +6,7 @@ from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
+from apps.agreements.signatures import GAP_WORDS
 from apps.statements.models import MARK_START, MARK_STOP
 
 register = template.Library()
@@ -87,6 +88,8 @@ def _prefixes() -> dict[str, str]:
         "country": reverse("dashboard:country", args=["XX"])[: -len("XX/")],
         "evidence": reverse("dashboard:position-evidence", args=[0])[: -len("0/evidence/")],
         "topic": reverse("dashboard:topic", args=["x"])[: -len("x/")],
+        "agreement": reverse("dashboard:agreement", args=["x"])[: -len("x/")],
+        "agreements": reverse("dashboard:agreements"),
     }
 
 
@@ -118,9 +121,9 @@ def matrix_head(context, topics, sort: str, as_of) -> str:
 
 
 @register.simple_tag
-def matrix_rows(rows, topics, as_of=None) -> str:
+def matrix_rows(rows, topics, as_of=None, with_signed=True) -> str:
     """The matrix's body rows: a header cell naming the ally (a link to its page on the same
-    day), then one cell per topic."""
+    day), then one cell per topic, then what it had signed (and the say/sign gap)."""
     urls = _prefixes()
     day = f"?as_of={as_of.isoformat()}" if as_of else ""
     country_prefix, evidence_prefix = urls["country"], urls["evidence"]
@@ -167,10 +170,48 @@ def matrix_rows(rows, topics, as_of=None) -> str:
         else:
             name = f"<strong>{escape(holder.name)}</strong>"
         cells = "".join(map(cell, row.cells.values()))
-        out.append(f'<tr><th scope="row">{name}</th>{cells}</tr>')
+        signed_cell = signatures_cell(row, urls, as_of) if with_signed else ""
+        out.append(f'<tr><th scope="row">{name}</th>{cells}{signed_cell}</tr>')
     if not out:
-        out.append(f'<tr><td colspan="{len(topics) + 1}">No allies match these filters.</td></tr>')
+        span = len(topics) + (2 if with_signed else 1)
+        out.append(f'<tr><td colspan="{span}">No allies match these filters.</td></tr>')
     return mark_safe("\n".join(out))
+
+
+GAP_SHORT = {
+    "said_unsigned": "+2 said, nothing signed",
+    "signed_against": "signed under a stance against",
+}
+
+
+@register.simple_tag
+def gap_marker(gap: str | None) -> str:
+    """The say/sign gap's mark: short words, and the full sentence for screen readers."""
+    if not gap:
+        return ""
+    return mark_safe(
+        f'<em class="gap"><span aria-hidden="true">Gap: {GAP_SHORT[gap]}</span>'
+        f'<span class="visually-hidden">{escape(GAP_WORDS[gap])}</span></em>'
+    )
+
+
+def signatures_cell(row, urls: dict, as_of) -> str:
+    """What the ally had signed that day: the one agreement by name, or how many (a link to
+    them on the agreements page), and the say/sign gap where words and signatures disagree."""
+    signed = row.signed
+    if len(signed) == 1:
+        what = (
+            f'<a href="{urls["agreement"]}{escape(signed[0].slug)}/">{escape(signed[0].title)}</a>'
+        )
+    elif signed:
+        day = f"&amp;in_force_on={as_of.isoformat()}" if as_of else ""
+        what = (
+            f'<a href="{urls["agreements"]}?party={escape(row.holder.key)}{day}">'
+            f"{len(signed)} agreements</a>"
+        )
+    else:
+        what = '<span class="none">Nothing in force</span>'
+    return f'<td class="signed">{what}{gap_marker(row.gap)}</td>'
 
 
 EMPTY_CELL = '<td class="s-none">No public position</td>'
@@ -281,8 +322,9 @@ def _compare_cell(entry, topic, urls, country: str = "") -> str:
 
 
 @register.simple_tag
-def compare_rows(rows, columns=()) -> str:
-    """The comparison's body rows: each topic, then its cell in every column."""
+def compare_rows(rows, columns=(), as_of=None) -> str:
+    """The comparison's body rows: each topic, then its cell in every column; last, what each
+    country had signed that day, with the say/sign gap."""
     urls = _prefixes()
     names = [column.country.name for column in columns]
     out = []
@@ -295,7 +337,44 @@ def compare_rows(rows, columns=()) -> str:
             f'<tr><th scope="row"><a href="{urls["topic"]}{escape(topic.slug)}/">'
             f"{escape(topic.name)}</a></th>{cells}</tr>"
         )
+    if columns:
+        signed = "".join(
+            f'<td><span class="cell-country">{escape(column.country.name)}</span>'
+            f"{signed_list(column.signed, column.country.code, as_of, urls)}"
+            f"{gap_marker(column.gap)}</td>"
+            for column in columns
+        )
+        out.append(
+            '<tr class="signed"><th scope="row">Signed<span class="visually-hidden">: '
+            f"agreements in force that day</span></th>{signed}</tr>"
+        )
     return mark_safe("\n".join(out))
+
+
+# A comparison or a country page names this many agreements in force, then links to the rest.
+SIGNED_SHOWN = 5
+
+
+@register.simple_tag
+def signed_list(signed: list, party: str, as_of, urls: dict | None = None) -> str:
+    """The agreements in force that a party had signed, newest first: each by name with its
+    signing day, the first SIGNED_SHOWN of them, then a link to all on the agreements page."""
+    urls = urls or _prefixes()
+    if not signed:
+        return mark_safe('<p class="muted">Nothing in force</p>')
+    items = "".join(
+        f'<li><a href="{urls["agreement"]}{escape(agreement.slug)}/">{escape(agreement.title)}'
+        f'</a> <span class="muted">signed {short_date(agreement.signed_on)}</span></li>'
+        for agreement in signed[:SIGNED_SHOWN]
+    )
+    more = ""
+    if len(signed) > SIGNED_SHOWN:
+        day = f"&amp;in_force_on={as_of.isoformat()}" if as_of else ""
+        more = (
+            f'<p><a href="{urls["agreements"]}?party={escape(party)}{day}">All {len(signed)} '
+            "agreements in force</a></p>"
+        )
+    return mark_safe(f'<ul class="signed-list">{items}</ul>{more}')
 
 
 # By a change's kind: the moves, and the start of coverage (a first position on record).
