@@ -71,6 +71,7 @@ from local_servers import database_url, free_port, gunicorn_command, wait_until_
 BENCH_DIR = BASE_DIR / "var" / "bench"
 DATABASE = "allied_bench"
 MARK = "allied-positions synthetic"  # as apps.devtools.synthetic.MARK, without importing Django
+SHAPE = 2  # as apps.devtools.synthetic.SHAPE: an older fill is made again
 
 # wrk's `done` hook: one JSON line with the counts and the latency percentiles (microseconds).
 WRK_REPORT = """
@@ -138,7 +139,7 @@ def manage(*args: str, env: dict | None = None) -> None:
 
 def prepare_database(url: str, scale: str, database: str) -> str:
     mark = database_mark(url)
-    if mark is None or f"scale={scale} " not in mark + " ":
+    if mark is None or f"scale={scale} " not in mark + " " or f"shape={SHAPE}" not in mark:
         print(f"Filling {database} at scale {scale} (once; later runs reuse it)…", flush=True)
         started = time.monotonic()
         manage("generate_synthetic", "--scale", scale, "--database-url", url, "--replace")
@@ -178,7 +179,11 @@ def parameters(url: str) -> dict:
             "SELECT id FROM statements_quote WHERE status = 'published' "
             "ORDER BY id OFFSET (SELECT count(*) / 2 FROM statements_quote) / 2 LIMIT 1"
         ).fetchone()[0]
+        agreement = conn.execute(
+            "SELECT slug FROM agreements_agreement WHERE status = 'published' ORDER BY id LIMIT 1"
+        ).fetchone()[0]
     return {
+        "agreement": agreement,
         "country": country,
         "country_id": country_id,
         "compare": ",".join(compare),
@@ -207,6 +212,10 @@ def our_urls(p: dict) -> list[tuple[str, str]]:
         ),
         ("API matrix", "/api/v1/matrix/"),
         ("API changes", f"/api/v1/changes/?from={p['from']}&to={p['to']}"),
+        ("agreements in force", f"/agreements/?in_force_on={p['past']}"),
+        ("agreement page", f"/agreements/{p['agreement']}/"),
+        ("clauses by ally", f"/agreements/clauses/?as_of={p['past']}"),
+        ("API agreements of a party", f"/api/v1/agreements/?party={p['country']}"),
     ]
 
 

@@ -42,6 +42,7 @@ class Space:
     topics: list[str]  # slugs
     topic_ids: dict[str, int]
     quote_ids: list[int]  # published quotes, a sample in random order
+    agreements: list[str]  # published agreements' slugs
 
 
 def space(url: str) -> Space:
@@ -68,6 +69,12 @@ def space(url: str) -> Space:
                 [step],
             )
         ]
+        agreements = [
+            row[0]
+            for row in conn.execute(
+                "SELECT slug FROM agreements_agreement WHERE status = 'published' ORDER BY id"
+            )
+        ]
     random.Random(1).shuffle(quote_ids)
     return Space(
         today=datetime.datetime.now(datetime.UTC).date(),
@@ -80,6 +87,7 @@ def space(url: str) -> Space:
         topics=[slug for slug, _ in topics],
         topic_ids=dict(topics),
         quote_ids=quote_ids,
+        agreements=agreements,
     )
 
 
@@ -172,6 +180,29 @@ def cold_addresses(p: dict, s: Space) -> dict[str, tuple[str, list[str]]]:
             [f"/api/v1/matrix/?as_of={day}" for day in shuffled(recent, seed=9)],
         ),
         "API changes": ("/api/v1/changes/?from=<day>&to=<day + 60>", changes("/api/v1/changes/")),
+        "agreements in force": (
+            "/agreements/?in_force_on=<any day since the first position>",
+            [f"/agreements/?in_force_on={day}" for day in shuffled(since_first, seed=10)],
+        ),
+        "agreement page": (
+            "/agreements/<an agreement>/",
+            [f"/agreements/{slug}/" for slug in shuffled(s.agreements, seed=11)],
+        ),
+        "clauses by ally": (
+            "/agreements/clauses/?as_of=<any day since the first position>",
+            [f"/agreements/clauses/?as_of={day}" for day in shuffled(since_first, seed=12)],
+        ),
+        "API agreements of a party": (
+            "/api/v1/agreements/?party=<country>&in_force_on=<day>",
+            [
+                f"/api/v1/agreements/?party={code}&in_force_on={day}"
+                for code, day in drawn(
+                    lambda rng: (rng.choice(s.countries), rng.choice(since_first)),
+                    seed=13,
+                    possible=len(s.countries) * len(since_first),
+                )
+            ],
+        ),
     }
 
 

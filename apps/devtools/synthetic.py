@@ -35,6 +35,9 @@ FIRST_DAY = datetime.date(2008, 1, 1)
 LAST_DAY = datetime.date(2026, 6, 30)
 SPAN = (LAST_DAY - FIRST_DAY).days
 MARK = "allied-positions synthetic"
+# What the data holds, in the mark: a database filled by an older generator (before the
+# agreements: shape 1) is filled again by the benchmark rather than measured without them.
+SHAPE = 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,12 +48,30 @@ class Scale:
     sources: int
     quotes: int
     positions: int
+    agreements: int = 0
+    clauses: int = 0  # in all, about clauses / agreements each
 
 
 SCALES = {
-    "small": Scale(countries=12, topics=4, people=300, sources=1_500, quotes=6_000, positions=600),
+    "small": Scale(
+        countries=12,
+        topics=4,
+        people=300,
+        sources=1_500,
+        quotes=6_000,
+        positions=600,
+        agreements=60,
+        clauses=600,
+    ),
     "large": Scale(
-        countries=40, topics=8, people=5_000, sources=20_000, quotes=200_000, positions=10_000
+        countries=40,
+        topics=8,
+        people=5_000,
+        sources=20_000,
+        quotes=200_000,
+        positions=10_000,
+        agreements=600,
+        clauses=6_000,
     ),
     "xl": Scale(
         countries=60,
@@ -59,6 +80,8 @@ SCALES = {
         sources=100_000,
         quotes=1_000_000,
         positions=50_000,
+        agreements=2_000,
+        clauses=20_000,
     ),
 }
 
@@ -516,6 +539,146 @@ class Dataset:
             ),
             ("positions_position_evidence", ["id", "position_id", "quote_id"], self.evidence),
         ]
+        self._build_agreements(code_to_id.get("UA"))
+
+    def _build_agreements(self, ukraine: int | None) -> None:
+        """Agreements with Ukraine (where the scale has it; else with the first country),
+        most of them bilateral, some declarations that others joined later, a few ended;
+        each with about clauses/agreements clauses in the seeded categories (ids 1-9, as the
+        migration numbers them: `load` checks)."""
+        rng, scale = self.rng, self.scale
+        if not scale.agreements:
+            return
+        counterpart = ukraine or self.country_ids[0]
+        allies = [cid for cid in self.country_ids if cid != counterpart]
+        first, span = datetime.date(2014, 1, 1), (LAST_DAY - datetime.date(2014, 1, 1)).days
+        pick_kind = _weighted(
+            rng,
+            [
+                ("bilateral_security", 70),
+                ("joint_declaration", 8),
+                ("memorandum", 10),
+                ("compact", 6),
+                ("treaty", 3),
+                ("other", 3),
+            ],
+        )
+        agreements: list[tuple] = []
+        parties: list[tuple] = []
+        clauses: list[tuple] = []
+        per_agreement = max(1, scale.clauses // scale.agreements)
+        for aid in range(1, scale.agreements + 1):
+            kind = pick_kind()
+            signed = first + datetime.timedelta(days=rng.randrange(0, span))
+            duration = None if kind == "joint_declaration" else rng.choice((5, 10, 10, 10, 20))
+            expires = None
+            if duration is not None:
+                expires = signed.replace(year=signed.year + duration, day=min(signed.day, 28))
+            terminated, note = None, ""
+            if rng.random() < 0.04 and (LAST_DAY - signed).days > 60:
+                terminated = signed + datetime.timedelta(
+                    days=rng.randrange(30, (LAST_DAY - signed).days)
+                )
+                note = "Synthetic termination note."
+            status = "published" if rng.random() < 0.95 else rng.choice(("draft", "in_review"))
+            agreements.append(
+                (
+                    aid,
+                    f"synthetic-agreement-{aid}",
+                    f"Synthetic {kind.replace('_', ' ')} {aid}",
+                    kind,
+                    signed,
+                    "",
+                    None,
+                    duration,
+                    expires,
+                    False,
+                    None,
+                    terminated,
+                    note,
+                    rng.randrange(1, scale.sources + 1),
+                    f"Synthetic summary of agreement {aid}.",
+                    status,
+                    "",
+                    1,
+                )
+            )
+            parties.append((len(parties) + 1, aid, counterpart, None, None))
+            others = rng.sample(allies, 1 if kind != "joint_declaration" else min(6, len(allies)))
+            for n, cid in enumerate(others):
+                joined = None
+                if n >= 3 and (LAST_DAY - signed).days > 60:
+                    joined = signed + datetime.timedelta(
+                        days=rng.randrange(30, (LAST_DAY - signed).days)
+                    )
+                parties.append((len(parties) + 1, aid, cid, None, joined))
+            if kind == "joint_declaration" and rng.random() < 0.5:
+                parties.append((len(parties) + 1, aid, None, 2, None))  # the European Union
+            for order in range(per_agreement):
+                category = rng.randint(1, 9)
+                amount = currency = period = None
+                if category == 4:  # financial support
+                    amount, currency, period = rng.randrange(1, 5000) * 1_000_000, "EUR", "per year"
+                clauses.append(
+                    (
+                        len(clauses) + 1,
+                        aid,
+                        category,
+                        str(order + 1),
+                        f"Synthetic clause {order + 1} of agreement {aid}: the parties "
+                        f"{rng.choice(VERBS)} {rng.choice(OBJECTS)}.",
+                        amount,
+                        currency or "",
+                        period or "",
+                        order,
+                    )
+                )
+        self.tables += [
+            (
+                "agreements_agreement",
+                [
+                    "id",
+                    "slug",
+                    "title",
+                    "kind",
+                    "signed_on",
+                    "place",
+                    "in_force_on",
+                    "duration_years",
+                    "expires_on",
+                    "needs_ratification",
+                    "ratified_on",
+                    "terminated_on",
+                    "termination_note",
+                    "source_id",
+                    "summary",
+                    "status",
+                    "correction_note",
+                    "version",
+                ],
+                agreements,
+            ),
+            (
+                "agreements_party",
+                ["id", "agreement_id", "country_id", "organization_id", "joined_on"],
+                parties,
+            ),
+            (
+                "agreements_clause",
+                [
+                    "id",
+                    "agreement_id",
+                    "category_id",
+                    "article",
+                    "text",
+                    "amount",
+                    "currency",
+                    "period",
+                    '"order"',
+                ],
+                clauses,
+            ),
+        ]
 
     def _build_people(self) -> None:
         rng, scale = self.rng, self.scale
@@ -820,6 +983,9 @@ STAMPED = {
     "statements_source",
     "statements_quote",
     "positions_position",
+    "agreements_agreement",
+    "agreements_party",
+    "agreements_clause",
 }
 BATCH = 5_000
 
@@ -857,6 +1023,11 @@ def load(url: str, scale_name: str, seed: int, log=lambda message: None) -> dict
             # Except the rule that a published position has published evidence: positions
             # are copied before their evidence links, so it is checked at commit, on all.
             cur.execute("SET CONSTRAINTS position_published_evidence DEFERRED")
+            # And that a published agreement has two parties: agreements come before them.
+            cur.execute("SET CONSTRAINTS agreement_two_parties DEFERRED")
+            cur.execute("SELECT array_agg(id ORDER BY id) FROM agreements_clausecategory")
+            if cur.fetchone() != (list(range(1, 10)),):
+                raise SyntheticError("The clause categories are not the migration's nine.")
             for table in BULK_TABLES:
                 cur.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
             for table, columns, rows in dataset.tables:
@@ -881,7 +1052,7 @@ def load(url: str, scale_name: str, seed: int, log=lambda message: None) -> dict
             cur.execute(
                 psycopg.sql.SQL("COMMENT ON DATABASE {} IS {}").format(
                     psycopg.sql.Identifier(conn.info.dbname),
-                    psycopg.sql.Literal(f"{MARK} scale={scale_name} seed={seed}"),
+                    psycopg.sql.Literal(f"{MARK} scale={scale_name} seed={seed} shape={SHAPE}"),
                 )
             )
         conn.commit()

@@ -62,7 +62,23 @@ def test_small_scale_fills_every_table_with_the_promised_counts(small):
     assert _one(url, "SELECT count(*) FROM statements_source") == scale.sources
     assert _one(url, "SELECT count(*) FROM statements_quote") == scale.quotes
     assert _one(url, "SELECT count(*) FROM positions_position") == scale.positions
-    assert synthetic.filled_mark(url) == f"{synthetic.MARK} scale=small seed=2023"
+    assert (
+        synthetic.filled_mark(url)
+        == f"{synthetic.MARK} scale=small seed=2023 shape={synthetic.SHAPE}"
+    )
+    assert _one(url, "SELECT count(*) FROM agreements_agreement") == scale.agreements
+    assert _one(url, "SELECT count(*) FROM agreements_clause") == scale.clauses
+    # Every agreement has two parties or more; some parties joined later; a few ended.
+    assert (
+        _one(
+            url,
+            "SELECT min(n) FROM (SELECT count(*) n FROM agreements_party GROUP BY agreement_id) s",
+        )
+        >= 2
+    )
+    assert _one(url, "SELECT count(*) FROM agreements_agreement WHERE status = 'published'") > (
+        0.85 * scale.agreements
+    )
 
     # Realistic shape: most quotes published, some anonymous, topics linked, years spread.
     published = _one(url, "SELECT count(*) FROM statements_quote WHERE status = 'published'")
