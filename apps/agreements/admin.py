@@ -5,10 +5,14 @@ positions; the clause categories are an editable codebook."""
 import contextlib
 
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.urls import path
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
-from apps.agreements.models import Agreement, Clause, ClauseCategory, Party
+from apps.agreements.imports import agreements_import, read_file
+from apps.agreements.models import Agreement, AgreementImportRun, Clause, ClauseCategory, Party
 from apps.agreements.services import agreement_record, agreement_update
 from apps.core.admin import (
     EditorialAdmin,
@@ -21,6 +25,7 @@ from apps.core.admin import (
     editable_values,
     refusals_for,
 )
+from apps.core.admin_imports import ImportPages, import_run_view, import_upload_view
 
 
 class ServiceErrorsInline:
@@ -93,6 +98,40 @@ def _refusals_by_row(prefixes: dict[str, list[str]]):
         raise
 
 
+AGREEMENTS = ImportPages(
+    runs=AgreementImportRun,
+    reader=read_file,
+    importer=agreements_import,
+    title="Import agreements",
+    help_text="CSV with a header row (a row per clause), or JSON: a list of agreements.",
+    template="admin/agreements_import.html",
+    result_template="admin/_agreements_import_result.html",
+    upload_url="agreements_agreement_import",
+    run_url="agreements_agreement_import_run",
+)
+
+
+def _may_import(user) -> bool:
+    return user.has_perm("agreements.add_agreement")
+
+
+def agreements_import_view(request):
+    """Upload agreements: the file is read at once, then imported in the background (every
+    agreement through the services, all or nothing) while its run page shows how it went."""
+    if not _may_import(request.user):
+        raise PermissionDenied
+    return import_upload_view(request, AGREEMENTS)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def agreements_import_run_view(request, run_id: int):
+    """One agreements import run, to its owner (or a superuser)."""
+    if not _may_import(request.user):
+        raise PermissionDenied
+    return import_run_view(request, run_id, AGREEMENTS)
+
+
 @admin.register(Agreement)
 class AgreementAdmin(FourEyesStatusMixin, EditorialAdmin):
     list_display = ["title", "kind", "signed_on", "expires_on", "party_count", "status"]
@@ -123,6 +162,18 @@ class AgreementAdmin(FourEyesStatusMixin, EditorialAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(party_total=Count("parties"))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("import/", view(agreements_import_view), name="agreements_agreement_import"),
+            path(
+                "import/<int:run_id>/",
+                view(agreements_import_run_view),
+                name="agreements_agreement_import_run",
+            ),
+            *super().get_urls(),
+        ]
 
     @admin.display(description="Parties", ordering="party_total")
     def party_count(self, agreement) -> int:

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 
 from apps.actors.models import Country, Organization
 from apps.core.dates import from_earliest
+from apps.core.import_runs import ImportRunBase
 from apps.core.models import Status, TimestampedModel, long_text_field, name_field
 from apps.core.validators import clean_text_validators, reject_future
 
@@ -393,3 +394,20 @@ class Clause(ConstraintsOnFields, TimestampedModel):
     def __str__(self) -> str:
         article = f"Art. {self.article}: " if self.article else ""
         return f"{article}{self.text[:60]}"
+
+
+class AgreementImportRun(ImportRunBase):
+    """One upload of agreements to import (apps/agreements/imports.py, run by the machinery of
+    apps/core/import_runs.py): who, what file, how far it got, how it ended, what it stored."""
+
+    counts = ("agreements", "parties", "clauses")
+    thread_prefix = "agreement-import-run"
+
+    agreements = models.PositiveIntegerField(default=0)
+    parties = models.PositiveIntegerField(default=0)
+    clauses = models.PositiveIntegerField(default=0)
+
+    class Meta(ImportRunBase.Meta):
+        indexes = [
+            models.Index(fields=["created_by", "-created_at"], name="agreementimportrun_owner")
+        ]

@@ -3,7 +3,8 @@ API (a PATCH of the position, a DELETE or retraction of its evidence), the admin
 form, a quote's delete page, the bulk delete action, a history restore) and both import
 doors (the command and the upload). Whatever the door answers, analysts keep seeing the
 published version (a change waits in review), and the position keeps published evidence,
-checked as the database would check it at commit."""
+checked as the database would check it at commit. The agreements' two import doors neither
+publish, nor rewrite a published agreement, nor show analysts what they bring in."""
 
 from dataclasses import dataclass
 
@@ -293,3 +294,78 @@ def test_no_door_changes_what_analysts_see_or_leaves_it_without_evidence(world, 
     imported = others.filter(status=Status.IN_REVIEW, created_by=world.attacker)
     assert imported.exists() == (door in IMPORTED_IN_REVIEW)
     assert Quote.objects.filter(pk=world.evidence.pk, status=Status.PUBLISHED).exists()
+
+
+# --- the agreements' import doors ----------------------------------------------------------
+
+AGREEMENT_HEADER = "slug,title,kind,signed_on,source,status,parties,clause_category,clause_text\n"
+# What a file tries: to publish, to rewrite the published agreement, or to add one for review.
+AGREEMENT_FILES = {
+    "published": [("synthetic-new", "published")],
+    "rewrite": [("synthetic-signed", "in_review"), ("synthetic-new", "in_review")],
+    "new": [("synthetic-new", "in_review")],
+}
+
+
+def agreement_import_rows(kind, source):
+    rows = [
+        f"{slug},{REWRITE},treaty,2024-02-16,{source.pk},{status},UA EE,other,{REWRITE}\n"
+        for slug, status in AGREEMENT_FILES[kind]
+    ]
+    return (AGREEMENT_HEADER + "".join(rows)).encode()
+
+
+def agreement_import_command(world, kind, source):
+    path = world.tmp_path / "agreements.csv"
+    path.write_bytes(agreement_import_rows(kind, source))
+    try:
+        call_command("import_agreements", str(path), "--as", world.attacker.username)
+    except CommandError:
+        return "refused"
+    return "imported"
+
+
+def agreement_import_upload(world, kind, source):
+    response = signed_in(world).post(
+        reverse("admin:agreements_agreement_import"),
+        {"file": SimpleUploadedFile("agreements.csv", agreement_import_rows(kind, source))},
+        follow=True,
+    )
+    assert response.status_code == 200
+    return {"failed": "refused", "done": "imported"}[response.context["run"].state]
+
+
+@pytest.mark.parametrize(
+    "world", ["editor", "administrator"], indirect=True, ids=["by-editor", "by-administrator"]
+)
+@pytest.mark.parametrize("door", [agreement_import_command, agreement_import_upload])
+@pytest.mark.parametrize("kind", AGREEMENT_FILES)
+def test_no_import_door_shows_analysts_an_unreviewed_agreement(world, door, kind):
+    from apps.agreements.models import Agreement
+    from tests.factories import AgreementFactory, SourceFactory
+
+    ukraine = CountryFactory(code="UA", name="Ukraine", nato_joined=None)
+    signed = AgreementFactory(
+        slug="synthetic-signed",
+        title="Synthetic signed",
+        parties=[{"country": ukraine}, {"country": world.position.country}],
+    )
+    source = SourceFactory(title="Synthetic source")
+
+    answer = door(world, kind, source)
+
+    # Published rows are refused, and so is a stored slug: only new agreements in review go in.
+    assert answer == ("imported" if kind == "new" else "refused")
+    imported = Agreement.objects.filter(slug="synthetic-new", created_by=world.attacker)
+    assert imported.exists() == (kind == "new")
+    assert not imported.exclude(status=Status.IN_REVIEW).exists()
+    signed.refresh_from_db()
+    assert (signed.title, signed.status) == ("Synthetic signed", Status.PUBLISHED)
+    cache.clear()
+    for path in ("/agreements/", "/api/v1/agreements/", "/api/v1/clauses/"):
+        response = Client().get(path)
+        assert response.status_code == 200
+        text = response.content.decode()
+        assert ("Synthetic signed" in text) == (path != "/api/v1/clauses/")
+        assert REWRITE not in text and "synthetic-new" not in text
+    assert Client().get("/agreements/synthetic-new/").status_code == 404

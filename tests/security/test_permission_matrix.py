@@ -182,6 +182,11 @@ def build_world() -> dict:
     import_run = ImportRun.objects.create(
         created_by=users["editor"], file_name="statements.csv", rows=1, dry_run=True
     )
+    from apps.agreements.models import AgreementImportRun
+
+    agreement_import_run = AgreementImportRun.objects.create(
+        created_by=users["editor"], file_name="agreements.csv", rows=1, dry_run=True
+    )
     if not PossibleShift.objects.exists():
         published = Position.objects.published().order_by("pk").first()
         PossibleShift.objects.create(
@@ -204,6 +209,7 @@ def build_world() -> dict:
         "draft_position": draft_position,
         "revision": revision,
         "import_run": import_run,
+        "agreement_import_run": agreement_import_run,
         "draft_agreement": draft_agreement,
     }
 
@@ -340,7 +346,10 @@ def admin_values(route: Route, world) -> dict:
         elif param == "app_label":
             values[param] = "positions"
         elif param == "run_id":
-            values[param] = world["import_run"].pk
+            from apps.agreements.models import Agreement
+
+            run = "agreement_import_run" if model is Agreement else "import_run"
+            values[param] = world[run].pk
         elif param == "url":
             values[param] = "no-such-page/"
         else:
