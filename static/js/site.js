@@ -59,8 +59,9 @@ document.addEventListener("htmx:historyRestore", () => {
 
 // A matrix cell opens its evidence in a dialog (one listener for a thousand cells, rather
 // than htmx attributes on each), and so does a link marked data-opens-evidence (a clause
-// count); a modified click or no JavaScript follows the link to its page. Esc, the Close
-// button or a click beside the dialog close it, and focus returns to the cell.
+// count); a modified click or no JavaScript follows the link to its page. The agreements an
+// ally signed (td.signed) are plain links to their pages. Esc, the Close button or a click
+// beside the dialog close it, and focus returns to the cell.
 let evidenceOpener = null;
 
 function evidenceDialog() {
@@ -69,7 +70,7 @@ function evidenceDialog() {
 }
 
 document.addEventListener("click", (event) => {
-  const link = event.target.closest(".matrix td a, a[data-opens-evidence]");
+  const link = event.target.closest(".matrix td:not(.signed) a, a[data-opens-evidence]");
   const dialog = evidenceDialog();
   if (!link || !dialog || !window.htmx) return;
   if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
