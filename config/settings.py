@@ -273,6 +273,7 @@ SPECTACULAR_SETTINGS = {
         "ConditionalityEnum": "apps.positions.models.Conditionality",
         "ConfidenceEnum": "apps.positions.models.Confidence",
         "AgreementKindEnum": "apps.agreements.models.AgreementKind",
+        "AgreementEventEnum": "apps.agreements.changes.EVENT_KINDS",
     },
 }
 

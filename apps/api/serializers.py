@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.actors.models import Bloc, Country, Organization, Person, Role
+from apps.agreements.changes import EVENT_KINDS
 from apps.agreements.models import AgreementKind
 from apps.api.exceptions import domain_rules
 from apps.api.fields import (
@@ -399,6 +400,59 @@ class ChangeCountsSerializer(serializers.Serializer):
     first_recorded = serializers.IntegerField()
 
 
+class AgreementPartySerializer(serializers.Serializer):
+    """A party of an agreement: a country (by code) or an organization (by slug)."""
+
+    type = serializers.ChoiceField(choices=["country", "organization"])
+    code = serializers.CharField(required=False, help_text="For a country.")
+    slug = serializers.CharField(required=False, help_text="For an organization.")
+    name = serializers.CharField()
+
+
+class AgreementEventSerializer(serializers.Serializer):
+    slug = serializers.SlugField(help_text="The agreement's slug (agreements/{slug}/).")
+    title = serializers.CharField()
+    kind = serializers.ChoiceField(choices=AgreementKind.choices)
+    kind_label = serializers.CharField(help_text="The kind in words.")
+    event = serializers.ChoiceField(
+        choices=list(EVENT_KINDS),
+        help_text="`signed` (by the parties that did not join later), `joined` (a party joined "
+        "after the signing), `terminated` (a party ended it: `day` is the last day it held), "
+        "`expired` (its term ran out: `day` is its last day in force; not given when it was "
+        "terminated on or before that day).",
+    )
+    day = serializers.DateField(help_text="The day of the event, between `from` and `to`.")
+    party = AgreementPartySerializer(
+        allow_null=True, help_text="The party that joined (`joined`); null for the others."
+    )
+    parties = AgreementPartySerializer(
+        many=True, help_text="Its parties on that day, countries then organizations, by name."
+    )
+    note = serializers.CharField(
+        allow_blank=True, help_text="How and why it was terminated (`terminated`); else empty."
+    )
+    headline = serializers.CharField(
+        help_text="The event in one sentence: “France and Ukraine signed the Agreement on …”."
+    )
+
+
+class AgreementEventCountsSerializer(serializers.Serializer):
+    """How many agreements were signed, joined, terminated and expired in the period."""
+
+    signed = serializers.IntegerField()
+    joined = serializers.IntegerField()
+    terminated = serializers.IntegerField()
+    expired = serializers.IntegerField()
+
+
+AGREEMENTS_HELP = (
+    "The published agreements signed, joined, terminated or expired from `from` to `to` "
+    "(both days included), oldest first: all of them, the same on every page. Narrowed by "
+    "`countries` to the agreements one of them is a party of; empty when `topics` leaves out "
+    "guarantees. Not in the CSV, which holds the positions' changes."
+)
+
+
 class ChangesSerializer(serializers.Serializer):
     vars()["from"] = serializers.DateField()
     to = serializers.DateField()
@@ -409,6 +463,10 @@ class ChangesSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True, help_text="The next page, or null.")
     previous = serializers.URLField(allow_null=True, help_text="The previous page, or null.")
     entries = ChangeSerializer(many=True, help_text="This page's changes.")
+    agreements = AgreementEventSerializer(many=True, help_text=AGREEMENTS_HELP)
+    agreement_counts = AgreementEventCountsSerializer(
+        help_text="How many agreement events of each kind."
+    )
 
 
 class CompareCellSerializer(MatrixCellSerializer):

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from apps.actors.models import Country, Person
+from apps.agreements.changes import shown_for_topics
 from apps.agreements.signatures import GUARANTEES, say_sign_gap, signed_on_day
 from apps.core.dates import day_before
 from apps.core.models import Status
@@ -243,6 +244,9 @@ def changes(request):
             counts=result.counts,
             date_from=result.date_from,
             date_to=result.date_to,
+            agreements=result.agreements,
+            agreement_counts=result.agreement_counts,
+            agreements_shown=shown_for_topics(form.cleaned_data.get("topics")),
         )
     return render(request, "dashboard/changes.html", "changes-results", context, _status_for(form))
 

@@ -19,6 +19,7 @@ from django.db.models import Count, F, Window, prefetch_related_objects
 from django.db.models.functions import RowNumber
 
 from apps.actors.models import Bloc, Country
+from apps.agreements.changes import AgreementEvent, agreement_changes, count_events
 from apps.agreements.signatures import GUARANTEES, say_sign_gap, signed_on_day
 from apps.codebook.models import Topic
 from apps.core.dates import day_before
@@ -516,11 +517,19 @@ class ChangeList:
     page: int = 1
     pages: int = 1
     kinds: dict[str, int] | None = None  # of all the changes, when entries holds one page
+    # The agreements signed, joined and ended in the period (apps.agreements.changes): all of
+    # them, on every page.
+    agreements: list[AgreementEvent] = dataclasses.field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
         """How many changes of each kind, on every page."""
         return self.kinds if self.kinds is not None else count_kinds(self.entries)
+
+    @property
+    def agreement_counts(self) -> dict[str, int]:
+        """How many agreements were signed, joined, terminated and expired."""
+        return count_events(self.agreements)
 
     @property
     def moves(self) -> list[Change]:
@@ -553,6 +562,10 @@ class ChangeList:
         # One shape for the API's pages and a page's download (one page holding them all).
         count = len(self.entries) if self.count is None else self.count
         answer.update(count=count, page=self.page, pages=self.pages, next=None, previous=None)
+        answer.update(
+            agreements=[event.as_dict() for event in self.agreements],
+            agreement_counts=self.agreement_counts,
+        )
         return answer
 
 
@@ -578,7 +591,10 @@ class ChangesPageParams(ChangesParams):
 def changes(params: dict, *, evidence: bool = True) -> ChangeList:
     """Who moved between params["from"] and params["to"]: stance changes, new and ended
     positions, with the evidence of the later state (or, with ``evidence=False``, its count
-    alone). With params["page"] (ChangesPageParams), one page of them, counted. Two queries.
+    alone). With params["page"] (ChangesPageParams), one page of them, counted. Beside them,
+    the published agreements signed, joined, terminated or expired in the period, where the
+    topics asked include guarantees (apps.agreements.changes). Two queries, and one for the
+    agreements.
     """
     paged = params.get("page") is not None
     entries = build_changes(
@@ -589,13 +605,21 @@ def changes(params: dict, *, evidence: bool = True) -> ChangeList:
         evidence=evidence and not paged,
         counts=not paged,  # a page counts the evidence it attaches
     )
+    agreements = agreement_changes(params).events
     if not paged:
-        return ChangeList(params["from"], params["to"], entries)
+        return ChangeList(params["from"], params["to"], entries, agreements=agreements)
     size = params.get("page_size") or CHANGES_PAGE_SIZE
     pages = max(1, -(-len(entries) // size))
     page = params["page"]
     shown = entries[(page - 1) * size : page * size]
     attach_evidence(shown)  # also when `evidence` is off: the count comes with it
     return ChangeList(
-        params["from"], params["to"], shown, len(entries), page, pages, count_kinds(entries)
+        params["from"],
+        params["to"],
+        shown,
+        len(entries),
+        page,
+        pages,
+        count_kinds(entries),
+        agreements=agreements,
     )
