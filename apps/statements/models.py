@@ -172,6 +172,11 @@ QUOTE_ATTRIBUTION = (
 )
 
 
+# A quote with a claimant: one government's (or organization's) official speaking of another
+# government's stance. On its own it never codes that stance above "reported" confidence.
+IS_CLAIM = Q(claimant_country__isnull=False) | Q(claimant_organization__isnull=False)
+
+
 class QuoteQuerySet(models.QuerySet):
     def published(self):
         """Return quotes that analysts and anonymous clients may see."""
@@ -209,6 +214,10 @@ class QuoteQuerySet(models.QuerySet):
             )
         )
 
+    def claims(self):
+        """Return quotes that are claims about another government's stance (with a claimant)."""
+        return self.filter(IS_CLAIM)
+
     def with_attribution(self):
         """Return quotes with speaker, role, country, source and event joined in one query."""
         return self.select_related(*QUOTE_ATTRIBUTION)
@@ -245,6 +254,25 @@ class Quote(TimestampedModel):
         on_delete=models.PROTECT,
         related_name="quotes",
         help_text="The speaker's post when speaking.",
+    )
+    # A claim about another government: the country or organization whose official speaks
+    # of the stance of `country` (or of NATO). On its own such a quote never codes that
+    # stance above "reported" confidence.
+    claimant_country = models.ForeignKey(
+        Country,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claims",
+        help_text="When the speaker speaks of another government's stance: the speaker's country.",
+    )
+    claimant_organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claims",
+        help_text="When the speaker speaks of another government's stance: the speaker's organization.",
     )
     said_on = models.DateField(validators=[reject_future])
     said_precision = models.CharField(
@@ -310,6 +338,18 @@ class Quote(TimestampedModel):
                 violation_error_message="A quote has a speaker or a speaker label, not both or neither.",
             ),
             models.CheckConstraint(condition=~Q(text=""), name="quote_text_not_empty"),
+            models.CheckConstraint(
+                condition=Q(claimant_country__isnull=True) | Q(claimant_organization__isnull=True),
+                name="quote_one_claimant",
+                violation_error_message="A claim has one claimant: a country or an organization, not both.",
+            ),
+            models.CheckConstraint(
+                condition=Q(claimant_country__isnull=True)
+                | Q(country__isnull=True)
+                | ~Q(claimant_country=models.F("country")),
+                name="quote_claimant_not_own_country",
+                violation_error_message="A claim is about another government: the claimant cannot be the country the quote is about.",
+            ),
             from_earliest("said_on", name="quote_said_from_1900"),
         ]
 
@@ -321,6 +361,12 @@ class Quote(TimestampedModel):
     def speaker_name(self) -> str:
         # No query for an anonymous speaker: a null foreign key reads as None without one.
         return self.speaker.name if self.speaker is not None else self.speaker_label
+
+    @property
+    def claimant(self) -> Country | Organization | None:
+        """Who makes the claim, when the quote speaks of another government's stance."""
+        # No query when there is none: a null foreign key reads as None without one.
+        return self.claimant_country or self.claimant_organization
 
     @property
     def said_display(self) -> str:
