@@ -282,7 +282,7 @@ def test_the_matrix_links_each_cell_to_its_clauses(client, world):
     text = client.get("/agreements/clauses/?as_of=2024-03-01").content.decode()
     assert (
         '<a href="/agreements/clauses/FR/military-aid/?as_of=2024-03-01" '
-        "data-opens-evidence>2 clauses</a>"
+        'data-opens-evidence>2<span class="visually-hidden"> clauses</span></a>'
     ) in text
     assert 'href="/agreements/?party=synthetic-club&amp;in_force_on=2024-03-01"' in text
 
