@@ -336,9 +336,9 @@ class _Lookups:
         if not slug:
             raise RowError("category", "This column is required: the clause category's slug.")
         if slug not in self.categories:
-            known = ", ".join(self.categories)
+            known = ", ".join(self.categories) or "none yet"
             raise RowError(
-                "category", f"No clause category has the slug “{slug}”; the categories are {known}."
+                "category", f"No clause category has the slug “{slug}” (the categories: {known})."
             )
         return self.categories[slug]
 
