@@ -282,6 +282,11 @@ def _from_json(rows: list[dict], problems: Problems) -> list[_Given]:
 # --- checking and storing ----------------------------------------------------------------------
 
 
+def _an_id(value: str) -> bool:
+    """Whether the text can be a row's id (ASCII digits, within a bigint)."""
+    return value.isascii() and value.isdigit() and len(value) <= 18
+
+
 class _Lookups:
     """Everything a file names, fetched once per file (one query per kind)."""
 
@@ -297,7 +302,7 @@ class _Lookups:
         }
         self.categories = {c.slug: c for c in ClauseCategory.objects.all()}  # a short codebook
         ids = {a.fields.get("source", "") for a in given}
-        self.sources = Source.objects.in_bulk([int(i) for i in ids if i.isdigit()])
+        self.sources = Source.objects.in_bulk([int(i) for i in ids if _an_id(i)])
         self.stored = set(
             Agreement.objects.filter(
                 slug__in=[a.fields.get("slug", "") for a in given]
@@ -308,7 +313,7 @@ class _Lookups:
         value = fields.get("source", "")
         if not value:
             raise RowError("source", "This column is required: the id of a stored source.")
-        found = self.sources.get(int(value)) if value.isdigit() else None
+        found = self.sources.get(int(value)) if _an_id(value) else None
         if found is None:
             raise RowError(
                 "source", f"No source has the id “{value}” (its number, as in /sources/<id>/)."

@@ -213,6 +213,8 @@ def test_a_byte_order_mark_is_accepted(world):
         ({"kind": "pact"}, {}, "kind", "not a valid choice"),
         ({"duration_years": "ten"}, {}, "duration_years", "not a whole number"),
         ({"source": "999999"}, {}, "source", "No source has the id “999999”"),
+        ({"source": "9" * 40}, {}, "source", "No source has the id"),
+        ({"source": "²"}, {}, "source", "No source has the id “²”"),
         ({"status": "published"}, {}, "status", "Imported rows go to review"),
         ({"parties": "UA XX"}, {}, "parties", "Party 2 (XX): No country has the code “XX”"),
         ({"parties": "UA no-such-body"}, {}, "parties", "No organization has the slug"),
