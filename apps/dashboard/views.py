@@ -22,6 +22,7 @@ from apps.core.params import Cursor, drop_blank
 from apps.dashboard import exports
 from apps.dashboard.caching import cached_for_readers, conditional_page
 from apps.dashboard.maps import stance_map
+from apps.dashboard.steps import chart_steps, stance_steps_chart
 from apps.positions import questions
 from apps.positions.models import Position, Topic
 from apps.positions.queries import published_evidence, published_evidence_counts
@@ -457,7 +458,7 @@ def country(request, code: str):
         if not dated.is_valid():
             return bad_request(request, f"as_of: {' '.join(map(str, dated.errors['as_of']))}")
         as_of = dated.cleaned_data["as_of"]
-    topics = list(Topic.objects.all())
+    topics = list(Topic.objects.prefetch_related("stances"))
     # ?history=<topic> shows that topic's whole timeline; otherwise each topic shows its
     # newest positions and says how many earlier ones there are.
     history = next((t for t in topics if t.slug == request.GET.get("history")), None)
@@ -485,13 +486,23 @@ def country(request, code: str):
     counts = published_evidence_counts(p.pk for p in positions)
     for position in positions:
         position.evidence_count = counts.get(position.pk, 0)
+    day = as_of or timezone.localdate()
     timelines = []
     for topic in [history] if history else topics:
         shown = [p for p in positions if p.topic_id == topic.pk]
         earlier = shown[0].on_topic - len(shown) if shown else 0
-        timelines.append({"topic": topic, "positions": shown, "earlier": earlier})
+        # The chart draws the positions listed (see apps.dashboard.steps for why).
+        chart = stance_steps_chart(
+            holder=country.name,
+            topic=topic,
+            scale={stance.value: stance.label for stance in topic.stances.all()},
+            steps=chart_steps(shown, day),
+            last_day=day,
+            as_of=as_of is not None,
+            described_by=f"positions-{topic.slug}",
+        )
+        timelines.append({"topic": topic, "positions": shown, "earlier": earlier, "chart": chart})
     # What it had signed that day (or today), beside its stated guarantees stance.
-    day = as_of or timezone.localdate()
     signed = signed_on_day(day, countries=[country.pk]).get(("country", country.pk), [])
     gap = None
     guarantees = next((t for t in topics if t.slug == GUARANTEES), None)
