@@ -32,25 +32,31 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-def drf_validation_error(error: DjangoValidationError) -> exceptions.ValidationError:
-    """Return a DRF ValidationError keyed by the fields a domain ValidationError names."""
+def drf_validation_error(
+    error: DjangoValidationError, renamed: dict[str, str] | None = None
+) -> exceptions.ValidationError:
+    """Return a DRF ValidationError keyed by the fields a domain ValidationError names (by
+    the body's names where ``renamed`` maps a model field to one)."""
     if hasattr(error, "error_dict"):
-        detail = {
-            (api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field): messages
-            for field, messages in error.message_dict.items()
-        }
+        detail: dict[str, list] = {}
+        for field, messages in error.message_dict.items():
+            key = api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field
+            key = (renamed or {}).get(key, key)
+            detail.setdefault(key, [])
+            detail[key] += [message for message in messages if message not in detail[key]]
     else:
         detail = {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
     return exceptions.ValidationError(detail)
 
 
 @contextlib.contextmanager
-def domain_rules():
-    """Turn a service's ValidationError into a 400 naming the fields."""
+def domain_rules(renamed: dict[str, str] | None = None):
+    """Turn a service's ValidationError into a 400 naming the fields (``renamed``: the body's
+    name of a model field, where they differ)."""
     try:
         yield
     except DjangoValidationError as error:
-        raise drf_validation_error(error) from error
+        raise drf_validation_error(error, renamed) from error
 
 
 def api_exception_handler(exc, context):

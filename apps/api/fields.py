@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.relations import MANY_RELATION_KWARGS
 
-from apps.actors.models import Bloc, Country
+from apps.actors.models import Bloc, Country, Organization
 from apps.core.params import DATE_MESSAGE, parse_iso_date
 from apps.core.validators import check_date
 from apps.positions.models import Topic
@@ -198,6 +199,44 @@ class CountryCodeField(ReferenceField):
     def __init__(self, **kwargs):
         kwargs.setdefault("queryset", None if kwargs.get("read_only") else Country.objects.all())
         super().__init__(slug_field="code", **kwargs)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": SLUG_MAX,
+        "pattern": SLUG_PATTERN,
+        "description": "A country's code (e.g. UA) or an organization's slug.",
+    }
+)
+class ClaimantField(serializers.Field):
+    """Who makes a claim: a country by its code (UA), else an organization by its slug."""
+
+    default_error_messages = {
+        "invalid": "Give a country's code (UA) or an organization's slug, as a string.",
+        "blank": "Give a country's code (UA) or an organization's slug, or null for none.",
+        "does_not_exist": "Unknown claimant “{value}”: give a country's code (UA) or an "
+        "organization's slug.",
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if data == "":
+            self.fail("blank")
+        if "\x00" in data or len(data) > SLUG_MAX or not full_match(SLUG_PATTERN, data):
+            self.fail("does_not_exist", value=data[:SLUG_MAX].replace("\x00", ""))
+        if len(data) == 2:
+            country = Country.objects.filter(code=data.upper()).first()
+            if country is not None:
+                return country
+        organization = Organization.objects.filter(slug=data).first()
+        if organization is None:
+            self.fail("does_not_exist", value=data)
+        return organization
+
+    def to_representation(self, value):
+        return getattr(value, "code", None) or getattr(value, "slug", None)
 
 
 class TopicSlugField(ReferenceField):

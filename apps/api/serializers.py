@@ -15,6 +15,7 @@ from apps.agreements.changes import EVENT_KINDS
 from apps.agreements.models import AgreementKind
 from apps.api.exceptions import domain_rules
 from apps.api.fields import (
+    ClaimantField,
     CountryCodeField,
     IsoDateField,
     PastDateField,
@@ -102,6 +103,28 @@ class HolderSerializer(serializers.Serializer):
         return {"type": holder.type, key: holder.key, "name": holder.name}
 
 
+class ClaimantSerializer(serializers.Serializer):
+    """Who claims what a quote says of another government's stance: a country (by code) or
+    an organization (by slug)."""
+
+    type = serializers.ChoiceField(choices=["country", "organization"])
+    code = serializers.CharField(required=False, help_text="For a country.")
+    slug = serializers.CharField(required=False, help_text="For an organization.")
+    name = serializers.CharField()
+
+    def to_representation(self, instance):
+        if isinstance(instance, Country):
+            return {"type": "country", "code": instance.code, "name": instance.name}
+        return {"type": "organization", "slug": instance.slug, "name": instance.name}
+
+
+CLAIMANT_HELP = (
+    "Set when the speaker speaks of another government's stance (the quote's country): the "
+    "speaker's country or organization. Null when the words speak for their own side. On "
+    "its own such a claim never codes a stance above “reported” confidence."
+)
+
+
 class QuoteSummarySerializer(serializers.Serializer):
     """A quote as evidence: the words, who said them, when, and where it was published."""
 
@@ -110,6 +133,7 @@ class QuoteSummarySerializer(serializers.Serializer):
     translation = serializers.CharField()
     speaker = PersonRefSerializer(allow_null=True)
     speaker_name = serializers.CharField()
+    claimant = ClaimantSerializer(allow_null=True, help_text=CLAIMANT_HELP)
     said_on = serializers.DateField()
     said_precision = serializers.CharField()
     said_display = serializers.CharField()
@@ -230,6 +254,7 @@ class QuoteSerializer(serializers.ModelSerializer):
     speaker = PersonRefSerializer(read_only=True, allow_null=True)
     speaker_name = serializers.CharField(read_only=True)
     country = CountryRefSerializer(read_only=True, allow_null=True)
+    claimant = ClaimantSerializer(read_only=True, allow_null=True, help_text=CLAIMANT_HELP)
     role = RoleRefSerializer(read_only=True, allow_null=True)
     source = SourceRefSerializer(read_only=True)  # type: ignore[assignment]  # a field named like a Field attribute
     event = EventRefSerializer(read_only=True, allow_null=True)
@@ -255,6 +280,7 @@ class QuoteSerializer(serializers.ModelSerializer):
             "speaker_label",
             "speaker_name",
             "country",
+            "claimant",
             "role",
             "said_on",
             "said_precision",
@@ -671,6 +697,10 @@ class StanceChoiceSerializer(serializers.Serializer):
         return stance
 
 
+# The quote's two claimant fields are one `claimant` in a body.
+CLAIMANT_FIELDS = {"claimant_country": "claimant", "claimant_organization": "claimant"}
+
+
 class QuoteWriteSerializer(StrictModelSerializer):
     """A quote: a speaker (slug) or, for an anonymous source, a speaker label; its source by id,
     its country by code, the speaker's role by id, its event and topics by slug."""
@@ -689,16 +719,37 @@ class QuoteWriteSerializer(StrictModelSerializer):
         help_text="The stance the words imply, to flag a contradiction with the coded position.",
     )
 
+    claimant = ClaimantField(
+        allow_null=True,
+        required=False,
+        help_text="When the speaker speaks of another government's stance (the quote's "
+        "country): the speaker's country, by its code (UA), or organization, by its slug. "
+        "Null for words that speak for their own side. Never the quote's own country.",
+    )
+
     class Meta:
         model = Quote
-        fields = QUOTE_EDITABLE_FIELDS
+        fields = [
+            *(field for field in QUOTE_EDITABLE_FIELDS if not field.startswith("claimant_")),
+            "claimant",
+        ]
+
+    def validate(self, attrs):
+        # One claimant, as the quote's two fields: naming one (or null) replaces the other.
+        if "claimant" in attrs:
+            claimant = attrs.pop("claimant")
+            attrs["claimant_country"] = claimant if isinstance(claimant, Country) else None
+            attrs["claimant_organization"] = (
+                claimant if isinstance(claimant, Organization) else None
+            )
+        return attrs
 
     def create(self, validated_data):
-        with domain_rules():
+        with domain_rules(CLAIMANT_FIELDS):
             return quote_record(by=self.by, **validated_data)
 
     def update(self, instance, validated_data):
-        with domain_rules():
+        with domain_rules(CLAIMANT_FIELDS):
             return quote_update(quote=instance, by=self.by, **validated_data)
 
 

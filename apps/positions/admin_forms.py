@@ -18,6 +18,7 @@ POSITION_RULE_FIELDS = (
     "valid_to",
     "status",
     "evidence",
+    "confidence",
 )
 
 
@@ -127,6 +128,7 @@ class PositionAdminForm(ServiceErrorsMixin, forms.ModelForm):
                 status=cleaned_data.get("status") or Position.status.field.default,
                 evidence=cleaned_data.get("evidence") or (),
                 exclude_id=self.instance.pk,
+                confidence=cleaned_data.get("confidence"),
             )
         except ValidationError as error:
             self.same_day_clash = _same_day_clash(error)

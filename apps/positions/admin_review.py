@@ -121,6 +121,7 @@ def _conflicts(
             status=Status.PUBLISHED,
             evidence=evidence,
             exclude_id=position.pk,
+            confidence=proposed.confidence,
         )
     except ValidationError as error:
         for field, messages_ in getattr(error, "message_dict", {"": error.messages}).items():

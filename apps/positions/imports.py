@@ -8,7 +8,9 @@ source_publisher (organization slug), source_author (person slug), source_url,
 source_kind* (news_report|official_document|transcript|interview|press_briefing|
 social_media|analysis), source_reliability* (primary|secondary), source_language;
 text*, translation, language, is_paraphrase (true|false), speaker (person slug) or
-speaker_label, country (code), role (the speaker's role title), said_on* (YYYY-MM-DD),
+speaker_label, country (code), claimant (when the speaker speaks of another government's
+stance: the speaker's country code or organization slug), role (the speaker's role title),
+said_on* (YYYY-MM-DD),
 said_precision, channel, event (slug), topics (comma-separated slugs), implied_topic,
 implied_value, status (draft|in_review|published);
 position_topic, position_stance (−2…2), position_country or position_organization,
@@ -82,6 +84,8 @@ QUOTE_FIELDS = {
     "speaker": "speaker",
     "speaker_label": "speaker_label",
     "country": "country",
+    "claimant_country": "claimant",
+    "claimant_organization": "claimant",
     "role": "role",
     "said_on": "said_on",
     "said_precision": "said_precision",
@@ -149,7 +153,7 @@ class _Lookups:
         def values(*columns):
             return {row.get(c, "").strip() for row in rows for c in columns} - {""}
 
-        countries = {v.upper() for v in values("country", "position_country")}
+        countries = {v.upper() for v in values("country", "position_country", "claimant")}
         self.countries = {c.code: c for c in Country.objects.filter(code__in=countries)}
         self.people = {
             p.slug: p for p in Person.objects.filter(slug__in=values("speaker", "source_author"))
@@ -157,7 +161,7 @@ class _Lookups:
         self.organizations = {
             o.slug: o
             for o in Organization.objects.filter(
-                slug__in=values("source_publisher", "position_organization")
+                slug__in=values("source_publisher", "position_organization", "claimant")
             )
         }
         self.events = {e.slug: e for e in Event.objects.filter(slug__in=values("event"))}
@@ -188,6 +192,25 @@ class _Lookups:
         found = getattr(self, kind).get(value.upper() if kind == "countries" else value)
         if found is None:
             raise RowError(column, f"Unknown {label}: “{value}”.")
+        return found
+
+    def claimant(self, row: dict) -> dict:
+        """The row's claimant, a country's code or else an organization's slug, as the
+        quote's two fields."""
+        value = row.get("claimant", "")
+        found = {"claimant_country": None, "claimant_organization": None}
+        if not value:
+            return found
+        if value.upper() in self.countries:
+            found["claimant_country"] = self.countries[value.upper()]
+        elif value in self.organizations:
+            found["claimant_organization"] = self.organizations[value]
+        else:
+            raise RowError(
+                "claimant",
+                f"Unknown claimant: “{value}”. Give the country's code (UA) or the "
+                "organization's slug.",
+            )
         return found
 
 
@@ -306,6 +329,7 @@ def _check_row(number, row, by, result, lookups, seen, stored) -> _Row:
             speaker=speaker,
             speaker_label=row.get("speaker_label", ""),
             country=lookups.get("countries", "country", row, "country"),
+            **lookups.claimant(row),
             role=role,
             said_on=said_on,
             said_precision=row.get("said_precision") or "day",
@@ -324,7 +348,7 @@ def _check_row(number, row, by, result, lookups, seen, stored) -> _Row:
         if position["status"] == Status.PUBLISHED:
             checked_row.published = position
         else:
-            checked_row.position = _check_position(position, by)
+            checked_row.position = _check_position(position, by, evidence=[checked[0]])
     seen[key] = number
     return checked_row
 
@@ -356,9 +380,9 @@ def _position_error(error: ValidationError) -> RowError:
     return RowError(POSITION_FIELDS.get(field, field), " ".join(messages))
 
 
-def _check_position(fields, by) -> Position:
+def _check_position(fields, by, evidence) -> Position:
     try:
-        return position_check_new(by=by, **fields)
+        return position_check_new(by=by, evidence=evidence, **fields)
     except ValidationError as error:
         raise _position_error(error) from None
 

@@ -46,6 +46,7 @@ from apps.positions.queries import (
     published_evidence_counts,
 )
 from apps.statements.models import Event
+from apps.statements.questions import claimant_as_dict
 
 # --- shapes shared by the answers ----------------------------------------------------------
 
@@ -92,6 +93,7 @@ def quote_summary(quote) -> dict:
         "translation": quote.translation,
         "speaker": {"slug": speaker.slug, "name": speaker.name} if speaker else None,
         "speaker_name": quote.speaker_name,
+        "claimant": claimant_as_dict(quote),
         "said_on": quote.said_on.isoformat(),
         "said_precision": quote.said_precision,
         "said_display": quote.said_display,

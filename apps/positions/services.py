@@ -1,9 +1,10 @@
 """Writes to positions: recording a stance fits it into its holder's history."""
 
+import contextlib
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from apps.actors.models import Country, Organization
 from apps.core.models import Status
@@ -65,9 +66,11 @@ def position_check(
     evidence=(),
     exclude_id: int | None = None,
     same_day: bool = True,
+    confidence: str | None = None,
 ) -> None:
     """Raise a ValidationError naming each field that breaks a position rule; write nothing.
 
+    ``evidence`` holds quotes (stored or not yet, as an import's) or their ids.
     ``same_day=False`` leaves out the one rule that asks the database about other positions
     of a draft (an import checks its whole file at once: position_same_day_clashes)."""
     errors = _holder_errors(country, organization)
@@ -79,10 +82,15 @@ def position_check(
         errors["valid_from"] = "The date cannot be in the future."
     if valid_from and valid_to and valid_to <= valid_from:
         errors["valid_to"] = "A position must end after it starts (the end date is exclusive)."
+    evidence = list(evidence)
     if status == Status.PUBLISHED:
-        evidence_error = _published_evidence_error(list(evidence))
+        evidence_error = _published_evidence_error(evidence)
         if evidence_error:
             errors["evidence"] = evidence_error
+    if "evidence" not in errors:
+        claims_error = _claims_only_error(confidence=confidence, status=status, evidence=evidence)
+        if claims_error:
+            errors["confidence"] = claims_error
     if errors or topic is None or valid_from is None:
         if errors:
             raise ValidationError(errors)
@@ -213,6 +221,42 @@ def _published_evidence_error(evidence: list) -> str | None:
     return None
 
 
+CLAIMS_ONLY = (
+    "Its evidence is only what others claim of this holder's stance (quotes with a "
+    "claimant): on their own such claims code a stance as “reported” at most. Choose "
+    "“reported” or “inferred”, or add the holder's own words as evidence."
+)
+
+
+def _claims_only_error(*, confidence: str | None, status: str, evidence: list) -> str | None:
+    """Why a position cannot be “stated” on this evidence, if it cannot: the evidence that
+    counts (the published quotes of a published position, every quote of one not yet or no
+    longer published) is made only of claims by others. The database holds the same rule
+    (migration positions 0016)."""
+    if confidence != Confidence.STATED or not evidence:
+        return None
+    stored = [getattr(quote, "pk", quote) for quote in evidence]
+    stored = [pk for pk in stored if pk is not None]
+    # (status, is a claim) of each quote: the stored ones as stored, new ones as given.
+    quotes = [
+        (quote.status, quote.claimant is not None)
+        for quote in evidence
+        if isinstance(quote, Quote) and quote.pk is None
+    ]
+    quotes += [
+        (status_, country is not None or organization is not None)
+        for status_, country, organization in Quote.objects.filter(pk__in=stored).values_list(
+            "status", "claimant_country", "claimant_organization"
+        )
+    ]
+    counted = [
+        claim
+        for quote_status, claim in quotes
+        if status != Status.PUBLISHED or quote_status == Status.PUBLISHED
+    ]
+    return CLAIMS_ONLY if counted and all(counted) else None
+
+
 def _published_history(country, organization, topic):
     return (
         Position.objects.published()
@@ -304,10 +348,12 @@ def position_check_new(
     conditionality_note: str = "",
     summary: str = "",
     status: str = Status.DRAFT,
+    evidence=(),
 ) -> Position:
     """Check a new draft, or a new position in review, by every rule position_record keeps
     and return it unsaved and stamped, for position_record_many; raise a ValidationError
-    naming each field; write nothing.
+    naming each field; write nothing. ``evidence``, if given, holds the quotes it will rest
+    on, stored or not yet (an import's), for the rules that read what they are.
 
     Such a position waits outside the published history and needs no evidence yet, so the
     check asks the database nothing (same-day duplicates are found for a whole file at once
@@ -320,7 +366,7 @@ def position_check_new(
     related = {"topic": topic, "stance": stance, "country": country, "organization": organization}
     return _position_new(
         by=by,
-        evidence=[],
+        evidence=list(evidence),
         given=[name for name, value in related.items() if getattr(value, "pk", None)],
         same_day=False,  # the importer asks once for its whole file: position_same_day_clashes
         **related,
@@ -348,7 +394,7 @@ def position_record_many(
     if any(position.status == Status.PUBLISHED for position in positions):
         raise ValueError("A published position is recorded with position_record.")
     through = Position.evidence.through
-    with foreign_keys_checked_now():
+    with foreign_keys_checked_now(), _claims_checked_now():
         with constraint_errors(OVERLAP_CONSTRAINTS):
             Position.objects.bulk_create(positions, batch_size=batch_size)
         links = [
@@ -358,6 +404,24 @@ def position_record_many(
         ]
         through.objects.bulk_create(links, batch_size=batch_size)
     return positions
+
+
+# The database's own "stated, not on claims alone" check (migration positions 0016).
+STATED_NOT_ONLY_CLAIMS = "position_stated_not_only_claims"
+
+
+@contextlib.contextmanager
+def _claims_checked_now():
+    """Check the stated-not-on-claims rule at the end of each statement inside, not at
+    commit: a file's thousands of evidence links would otherwise queue one deferred check
+    each (see foreign_keys_checked_now). The positions are written before their links, so
+    each statement leaves the rule's data whole. Use it inside a transaction (atomic): on a
+    refusal, rolling it back restores the deferred check with everything else."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET CONSTRAINTS {STATED_NOT_ONLY_CLAIMS} IMMEDIATE")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET CONSTRAINTS {STATED_NOT_ONLY_CLAIMS} DEFERRED")
 
 
 def _fit_into_history(position: Position, by) -> None:
@@ -492,6 +556,7 @@ def _check_as_stored(position: Position, evidence: list, *, same_day: bool = Tru
         status=position.status,
         evidence=evidence,
         exclude_id=position.pk,
+        confidence=position.confidence,
     )
 
 

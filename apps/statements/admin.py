@@ -34,7 +34,16 @@ from apps.statements.services import (
     source_update,
 )
 
-QUOTE_AUTOCOMPLETE = ["speaker", "country", "role", "event", "topics", "implied_stance"]
+QUOTE_AUTOCOMPLETE = [
+    "speaker",
+    "country",
+    "claimant_country",
+    "claimant_organization",
+    "role",
+    "event",
+    "topics",
+    "implied_stance",
+]
 
 
 @admin.register(Event)
@@ -64,6 +73,7 @@ class QuoteInline(admin.StackedInline):
         "is_paraphrase",
         ("speaker", "speaker_label"),
         ("country", "role"),
+        ("claimant_country", "claimant_organization"),
         ("said_on", "said_precision"),
         ("channel", "event"),
         "topics",
@@ -193,6 +203,7 @@ class QuoteAdmin(EditorialAdmin):
                 "fields": [
                     ("speaker", "speaker_label"),
                     ("country", "role"),
+                    ("claimant_country", "claimant_organization"),
                     ("said_on", "said_precision"),
                     "source",
                     ("channel", "event"),

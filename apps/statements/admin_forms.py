@@ -20,13 +20,29 @@ DRAFT_EVIDENCE_WARNING = (
 
 def quote_pick_label(quote: Quote) -> str:
     """How a quote is named wherever an editor picks it: its status first (a draft is no
-    evidence analysts can read yet), then who said it, when, and its words."""
+    evidence analysts can read yet), then who said it (and who claims it, for a claim about
+    another government), when, and its words."""
     words = quote.text if len(quote.text) <= 90 else quote.text[:89] + "…"
-    return f"[{quote.get_status_display()}] {quote.speaker_name}, {quote.said_display}: “{words}”"
+    claimant = quote.claimant
+    claim = f" (reported by {claimant.name})" if claimant is not None else ""
+    return (
+        f"[{quote.get_status_display()}] {quote.speaker_name}{claim}, {quote.said_display}: "
+        f"“{words}”"
+    )
 
 
 # The fields quote_check reads: while one of them is itself invalid, the rules wait.
-QUOTE_RULE_FIELDS = ("speaker", "speaker_label", "role", "said_on", "implied_stance", "topics")
+QUOTE_RULE_FIELDS = (
+    "speaker",
+    "speaker_label",
+    "role",
+    "said_on",
+    "implied_stance",
+    "topics",
+    "country",
+    "claimant_country",
+    "claimant_organization",
+)
 
 
 class QuoteAdminForm(ServiceErrorsMixin, forms.ModelForm):

@@ -166,6 +166,8 @@ QUOTE_ATTRIBUTION = (
     "speaker",
     "role__organization",
     "country",
+    "claimant_country",
+    "claimant_organization",
     "source__publisher",
     "source__author",
     "event",
@@ -219,7 +221,8 @@ class QuoteQuerySet(models.QuerySet):
         return self.filter(IS_CLAIM)
 
     def with_attribution(self):
-        """Return quotes with speaker, role, country, source and event joined in one query."""
+        """Return quotes with speaker, role, country, claimant, source and event joined in one
+        query."""
         return self.select_related(*QUOTE_ATTRIBUTION)
 
 
@@ -401,6 +404,8 @@ QUOTE_EDITABLE_FIELDS = [
     "speaker",
     "speaker_label",
     "country",
+    "claimant_country",
+    "claimant_organization",
     "role",
     "said_on",
     "said_precision",

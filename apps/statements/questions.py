@@ -192,6 +192,18 @@ def _named(obj, key: str) -> dict | None:
     return None if obj is None else {key: getattr(obj, key), "name": obj.name}
 
 
+def claimant_as_dict(quote: Quote) -> dict | None:
+    """Who claims what the quote says of another government's stance, as a holder reads:
+    {type, code or slug, name}; None when the speaker speaks for their own side."""
+    if quote.claimant_country is not None:
+        country = quote.claimant_country
+        return {"type": "country", "code": country.code, "name": country.name}
+    if quote.claimant_organization is not None:
+        organization = quote.claimant_organization
+        return {"type": "organization", "slug": organization.slug, "name": organization.name}
+    return None
+
+
 def quote_as_dict(quote: Quote) -> dict:
     """A quote as the API reads it (and every CSV and download of quotes): the words, who said
     them, when, where it was published, its topics and citation. Needs the quote's attribution
@@ -207,6 +219,7 @@ def quote_as_dict(quote: Quote) -> dict:
         "speaker_label": quote.speaker_label,
         "speaker_name": quote.speaker_name,
         "country": _named(quote.country, "code"),
+        "claimant": claimant_as_dict(quote),
         "role": None if quote.role is None else {"id": quote.role.pk, "title": quote.role.title},
         "said_on": quote.said_on.isoformat(),
         "said_precision": quote.said_precision,

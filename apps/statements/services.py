@@ -24,6 +24,15 @@ QUOTE_CONSTRAINTS = {
         "Give the speaker, or for an anonymous source a speaker label: one, not both.",
     ),
     "quote_text_not_empty": ("text", "The quote's words cannot be empty."),
+    "quote_one_claimant": (
+        "claimant_country",
+        "Give one claimant: the country or the organization whose official makes the claim.",
+    ),
+    "quote_claimant_not_own_country": (
+        "claimant_country",
+        "A claim is about another government: the claimant cannot be the country the quote "
+        "is about.",
+    ),
 }
 
 # The database's own refusals (triggers in the positions migrations, where the evidence
@@ -31,6 +40,8 @@ QUOTE_CONSTRAINTS = {
 # evidence of a published position is never retracted.
 EVIDENCE_KEPT = "quote_evidence_kept"
 EVIDENCE_PUBLISHED = "published_position_keeps_published_evidence"
+# A position coded "stated" never rests on claims by others alone (positions 0016).
+STATED_NOT_ONLY_CLAIMS = "position_stated_not_only_claims"
 # Positions analysts see, and so whose evidence stays: published, and retracted with a note.
 SEEN_STATUSES = (Status.PUBLISHED, Status.RETRACTED)
 
@@ -44,6 +55,7 @@ def quote_check(quote: Quote, topics=None) -> None:
         message = "Give the speaker, or for an anonymous source a speaker label: one, not both."
         errors["speaker"] = message
         errors["speaker_label"] = message
+    errors.update(_claimant_errors(quote))
     role = quote.role  # None without a query when no role is given
     if role is not None and role.person_id != quote.speaker_id:
         errors["role"] = "The role must be one the speaker held."
@@ -63,6 +75,22 @@ def quote_check(quote: Quote, topics=None) -> None:
             errors["said_on"] = "A quote cannot be said after its source was published."
     if errors:
         raise ValidationError(errors)
+
+
+def _claimant_errors(quote: Quote) -> dict:
+    """A claim has one claimant, and is about another government than the claimant's."""
+    if quote.claimant_country_id is not None and quote.claimant_organization_id is not None:
+        message = (
+            "Give one claimant: the country or the organization whose official makes the claim."
+        )
+        return {"claimant_country": message, "claimant_organization": message}
+    if quote.claimant_country_id is not None and quote.claimant_country_id == quote.country_id:
+        return {
+            "claimant_country": "A claim is about another government: the claimant cannot be "
+            "the country the quote is about. Leave it empty when the speaker speaks for their "
+            "own country."
+        }
+    return {}
 
 
 def _role_held(role, day) -> bool:
@@ -165,10 +193,20 @@ def quote_update(*, quote: Quote, by=None, topics=None, expected_version=None, *
     topics_now = list(topics) if topics is not None else list(quote.topics.all())
     quote.full_clean(validate_constraints=False)
     quote_check(quote, topics_now)
-    previous = Quote.objects.filter(pk=quote.pk).values_list("status", flat=True).first()
+    previous, *claimant = Quote.objects.filter(pk=quote.pk).values_list(
+        "status", "claimant_country", "claimant_organization"
+    ).first() or (None, None, None)
     _review(quote, previous=previous, by=by)
     stamp(quote, by)
-    with _evidence_refusals(quote), constraint_errors(QUOTE_CONSTRAINTS):
+    # A new claimant, or a new status, may leave a position coded "stated" resting on
+    # claims by others alone: the refusal names what changed.
+    changed: str | None = None
+    if claimant != [quote.claimant_country_id, quote.claimant_organization_id]:
+        changed = "claimant_organization" if quote.claimant_organization_id else "claimant_country"
+    elif previous != quote.status:
+        changed = "status"
+    claims_checked = _claims_refusal(quote, changed) if changed else contextlib.nullcontext()
+    with claims_checked, _evidence_refusals(quote), constraint_errors(QUOTE_CONSTRAINTS):
         quote.save()
     if topics is not None:
         quote.topics.set(topics_now)
@@ -216,6 +254,43 @@ def quote_delete(*, quote: Quote, by=None) -> None:
         raise
     finally:
         _evidence_check_now(False)
+
+
+@contextlib.contextmanager
+def _claims_refusal(quote: Quote, field: str):
+    """Check at once that no position coded "stated" is left resting on claims by others
+    alone (the database checks at commit: positions 0016), and refuse it on ``field``."""
+    _claims_check_now(True)
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as error:
+        if constraint_name(error) != STATED_NOT_ONLY_CLAIMS:
+            raise
+        detail = getattr(getattr(error.__cause__, "diag", None), "message_detail", "") or ""
+        ids = [int(pk) for pk in detail.split(", ") if pk.isdigit()]
+        positions = (
+            Quote.objects.get(pk=quote.pk)
+            .positions.filter(pk__in=ids)
+            .select_related("country", "organization", "topic", "stance")
+            .order_by("pk")
+        )
+        names = "; ".join(f"{position} (position {position.pk})" for position in positions)
+        raise ValidationError(
+            {
+                field: f"{names or 'A position'} is coded “stated” and would then rest only on "
+                "claims by others. Code it “reported” or “inferred” first, or give it the "
+                "holder's own words as evidence."
+            }
+        ) from error
+    finally:
+        _claims_check_now(False)
+
+
+def _claims_check_now(now: bool) -> None:
+    with connection.cursor() as cursor:
+        mode = "IMMEDIATE" if now else "DEFERRED"
+        cursor.execute(f"SET CONSTRAINTS {STATED_NOT_ONLY_CLAIMS} {mode}")
 
 
 def _evidence_check_now(now: bool) -> None:
