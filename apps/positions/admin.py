@@ -230,8 +230,17 @@ class PositionAdmin(FourEyesStatusMixin, EditorialAdmin):
         quotes = position.evidence.with_attribution().order_by("said_on", "pk")
         items = format_html_join(
             "",
-            '<li><span class="status-badge">{}</span> {}, {}: “{}”</li>',
-            ((q.get_status_display(), q.speaker_name, q.said_display, q.text) for q in quotes),
+            '<li><span class="status-badge">{}</span> {}{}, {}: “{}”</li>',
+            (
+                (
+                    q.get_status_display(),
+                    q.speaker_name,
+                    f" (reported by {q.claimant.name})" if q.claimant else "",
+                    q.said_display,
+                    q.text,
+                )
+                for q in quotes
+            ),
         )
         if not items:
             return "No evidence yet."

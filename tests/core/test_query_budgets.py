@@ -273,8 +273,14 @@ def grow(n: int, *, start: int) -> None:
             topics=[membership],
             said_on=day,
         )
-        make_quote(speaker_label="a senior diplomat", country=estonia, topics=[membership])
         country = CountryFactory(code=f"Q{chr(65 + i % 26)}", name=f"Testland {i}")
+        # A claim about Estonia's stance by another government: its claimant is read with it.
+        make_quote(
+            speaker_label="a senior diplomat",
+            country=estonia,
+            claimant_country=country,
+            topics=[membership],
+        )
         make_position(topic=membership, country=country, evidence=[quote], valid_from=day)
         make_position(
             topic=membership, country=country, value=-1, valid_from=day + datetime.timedelta(365)
