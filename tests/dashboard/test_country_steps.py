@@ -191,10 +191,7 @@ def test_labels_and_names_are_escaped(client, history):
 
     assert "<script>" not in svg and "<b>" not in svg and "<i>" not in svg
     assert "+2 &lt;script&gt;x&lt;/script&gt; &amp; co" in svg
-    assert (
-        "Synthetic &lt;b&gt;&quot;land&quot;&lt;/b&gt; on member&lt;i&gt;ship&lt;/i&gt;, "
-        in svg
-    )
+    assert "Synthetic &lt;b&gt;&quot;land&quot;&lt;/b&gt; on member&lt;i&gt;ship&lt;/i&gt;, " in svg
 
 
 def test_a_long_label_is_cut_on_the_axis(client, history):
