@@ -8,6 +8,9 @@ from django.db.models import Q
 
 from apps.agreements.models import Agreement, Party
 
+# The country every agreement here is concluded with.
+UKRAINE = "UA"
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Signed:
@@ -22,7 +25,6 @@ class Signed:
     def as_dict(self) -> dict:
         return {
             "agreement": self.slug,
-            "title": self.title,
             "kind": self.kind,
             "signed_on": self.signed_on.isoformat(),
             "expires_on": self.expires_on.isoformat() if self.expires_on else None,
@@ -32,13 +34,17 @@ class Signed:
 def signed_on_day(
     day: datetime.date, *, countries=None, organizations=None
 ) -> dict[tuple[str, int], list[Signed]]:
-    """What each holder had signed and was still bound by on the day: the published
-    agreements in force that day of which it was a party by then (a later joiner from its
-    joining day), newest signing first. Keys are ("country", pk) and ("organization", pk);
+    """What each holder but Ukraine had signed and was still bound by on the day: the
+    published agreements in force that day of which it was a party by then (a later joiner
+    from its joining day), newest signing first. Keys are ("country", pk) and ("organization", pk);
     ``countries`` and ``organizations`` (ids) narrow the holders asked about. One query."""
-    parties = Party.objects.filter(
-        agreement__in=Agreement.objects.published().in_force(day).values("pk")
-    ).filter(Q(joined_on__isnull=True) | Q(joined_on__lte=day))
+    parties = (
+        Party.objects.filter(agreement__in=Agreement.objects.published().in_force(day).values("pk"))
+        .filter(Q(joined_on__isnull=True) | Q(joined_on__lte=day))
+        # Ukraine, the other party of every agreement here, signed them all: not a signature
+        # of its own to set beside its words (its row says so).
+        .exclude(country__code=UKRAINE)
+    )
     holders = Q()
     if countries is not None:
         holders |= Q(country_id__in=list(countries))
@@ -60,6 +66,15 @@ def signed_on_day(
         key = ("country", country) if country else ("organization", organization)
         found.setdefault(key, []).append(Signed(*agreement))
     return found
+
+
+def counterparty(holder) -> bool:
+    """Whether the holder (a matrix row's, or a country) is Ukraine, the other party of every
+    agreement: it has no signature of its own to set beside its words."""
+    return (
+        getattr(holder, "type", "country") == "country"
+        and (getattr(holder, "key", None) or getattr(holder, "code", None)) == UKRAINE
+    )
 
 
 # The guarantees topic, whose stated stance the signatures are set beside.

@@ -359,7 +359,6 @@ class MatrixCellSerializer(serializers.Serializer):
 
 class SignedSerializer(serializers.Serializer):
     agreement = serializers.SlugField(help_text="The agreement's slug (agreements/{slug}/).")
-    title = serializers.CharField()
     kind = serializers.ChoiceField(choices=AgreementKind.choices)
     signed_on = serializers.DateField()
     expires_on = serializers.DateField(allow_null=True, help_text="Null: no end date.")
@@ -367,7 +366,8 @@ class SignedSerializer(serializers.Serializer):
 
 SIGNED_HELP = (
     "The published agreements in force on as_of that the holder was a party of that day "
-    "(a later joiner from its joining day), newest signing first."
+    "(a later joiner from its joining day), newest signing first. Empty for Ukraine, the "
+    "other party to each."
 )
 GAP_HELP = (
     "Where words and signatures disagree: `said_unsigned` (a stated +2 on guarantees with "

@@ -32,10 +32,18 @@ from apps.dashboard.views import (
     takes,
 )
 
-# The page lists this many of the matches, newest signing first; a download holds up to
-# DOWNLOAD_MAX (the API pages through the rest).
-SHOWN = 200
+# The page lists the matches this many at a time, newest signing first (`?page=2`: the next
+# ones); a download holds up to DOWNLOAD_MAX (the API pages through the rest).
+PER_PAGE = 50
 DOWNLOAD_MAX = 2000
+
+
+def page_number(request) -> int | None:
+    """The page asked for (1 when none), or None when `page` is no page number."""
+    raw = request.GET.get("page") or "1"
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6 or int(raw) < 1:
+        return None
+    return int(raw)
 
 
 def _private_if_drafts(request, response):
@@ -49,17 +57,29 @@ def _private_if_drafts(request, response):
 def agreement_list_view(request):
     """Agreements by party, kind, day in force and signing dates; CSV and JSON downloads."""
     form, valid = ask(request, AgreementListParams)
-    context = {"form": form, "agreements": [], "total": 0, "shown": SHOWN, "timeline": None}
+    number = page_number(request)
+    if number is None:
+        form.add_error(None, "page: give a page number, 1 or more.")
+        valid = False
+    context = {"form": form, "agreements": [], "total": 0, "timeline": None}
     if valid:
         agreements = agreement_list(form.cleaned_data, user=request.user)
         fmt = exports.wanted_format(request)
         if fmt:
             rows = [agreement_dict(a) for a in agreements[:DOWNLOAD_MAX]]
             return _private_if_drafts(request, exports.answer(fmt, "agreements", {"results": rows}))
-        page = list(agreements[: SHOWN + 1])
+        total = agreements.count()
+        start = (number - 1) * PER_PAGE
+        shown = list(agreements[start : start + PER_PAGE]) if start < total else []
         context.update(
-            agreements=page[:SHOWN],
-            more=len(page) > SHOWN,
+            agreements=shown,
+            total=total,
+            page=number,
+            first=start + 1,
+            last=start + len(shown),
+            pages=max(1, -(-total // PER_PAGE)),
+            previous_page=number - 1 if number > 1 else None,
+            next_page=number + 1 if start + PER_PAGE < total else None,
             in_force_on=form.cleaned_data.get("in_force_on"),
         )
     if not request.htmx:

@@ -15,7 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from apps.actors.models import Country, Person
 from apps.agreements.changes import shown_for_topics
-from apps.agreements.signatures import GUARANTEES, say_sign_gap, signed_on_day
+from apps.agreements.signatures import GUARANTEES, counterparty, say_sign_gap, signed_on_day
 from apps.core.dates import day_before
 from apps.core.models import Status
 from apps.core.params import Cursor, drop_blank
@@ -506,7 +506,7 @@ def country(request, code: str):
     signed = signed_on_day(day, countries=[country.pk]).get(("country", country.pk), [])
     gap = None
     guarantees = next((t for t in topics if t.slug == GUARANTEES), None)
-    if guarantees is not None and history in (None, guarantees):
+    if guarantees is not None and history in (None, guarantees) and not counterparty(country):
         held = [
             p for p in positions if p.topic_id == guarantees.pk and p.status == Status.PUBLISHED
         ]

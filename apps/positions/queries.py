@@ -19,7 +19,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from apps.actors.models import Country, Organization
-from apps.agreements.signatures import GUARANTEES, say_sign_gap, signed_on_day
+from apps.agreements.signatures import GUARANTEES, counterparty, say_sign_gap, signed_on_day
 from apps.core.models import Status
 from apps.positions.models import (
     Conditionality,
@@ -197,7 +197,7 @@ def _attach_signed(rows: list[MatrixRow], holders: dict, as_of, *, stated: bool)
     )
     for row in rows:
         row.signed = signed.get(keys[row.holder], [])
-        if stated:
+        if stated and not counterparty(row.holder):
             cell = row.cells.get(GUARANTEES)
             row.gap = say_sign_gap(cell.stance.value if cell else None, row.signed)
 

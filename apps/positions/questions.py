@@ -20,7 +20,7 @@ from django.db.models.functions import RowNumber
 
 from apps.actors.models import Bloc, Country
 from apps.agreements.changes import AgreementEvent, agreement_changes, count_events
-from apps.agreements.signatures import GUARANTEES, say_sign_gap, signed_on_day
+from apps.agreements.signatures import GUARANTEES, counterparty, say_sign_gap, signed_on_day
 from apps.codebook.models import Topic
 from apps.core.dates import day_before
 from apps.core.params import (
@@ -403,7 +403,8 @@ def compare(params: dict, *, evidence: bool = True) -> Comparison:
     for column in columns:
         column.signed = signed.get(("country", column.country.pk), [])
         stated = next((e.current for e in column.topics if e.topic.slug == GUARANTEES), None)
-        column.gap = say_sign_gap(stated.stance.value if stated else None, column.signed)
+        if not counterparty(column.country):
+            column.gap = say_sign_gap(stated.stance.value if stated else None, column.signed)
     # Only the stance in force shows its quotes: fetch those alone (one query).
     current = [e.current for c in columns for e in c.topics if e.current]
     if evidence:

@@ -146,7 +146,6 @@ def test_the_matrix_api_rows_say_what_was_signed_and_the_gap(client, said_and_si
     assert after["FR"]["signed"] == [
         {
             "agreement": "synthetic-fr-pact",
-            "title": "Synthetic French <pact>",
             "kind": "bilateral_security",
             "signed_on": "2024-02-16",
             "expires_on": "2034-02-16",
@@ -192,7 +191,7 @@ def test_compare_sets_signatures_beside_words(client, said_and_signed):
 
     text = client.get("/compare/?countries=FR,NL,HU&as_of=2024-06-01").content.decode()
     assert '<tr class="signed"><th scope="row">Signed' in text
-    assert "Synthetic French &lt;pact&gt;</a> <span class=\"muted\">signed 16 Feb 2024" in text
+    assert 'Synthetic French &lt;pact&gt;</a> <span class="muted">signed 16 Feb 2024' in text
     assert "Nothing in force" in text and "Gap: signed under a stance against" in text
 
 
@@ -215,3 +214,15 @@ def test_the_country_page_shows_what_it_had_signed_that_day(client, said_and_sig
     assert "Synthetic Hungarian pact" not in earlier and "Nothing in force" in earlier
     netherlands = client.get("/countries/NL/?as_of=2024-06-01").content.decode()
     assert "Gap: +2 said, nothing signed" in netherlands
+
+
+def test_ukraine_is_the_other_party_not_a_signatory_nor_a_gap(client, said_and_signed, ukraine):
+    guarantees = said_and_signed
+    make_position(topic=guarantees, country=ukraine, value=2, valid_from=D(2023, 1, 1))
+
+    rows = rows_by_code(client.get("/api/v1/matrix/?as_of=2024-06-01").json())
+    assert rows["UA"]["signed"] == [] and rows["UA"]["say_sign_gap"] is None
+    page = client.get("/?as_of=2024-06-01").content.decode()
+    assert "The other party to each agreement" in page
+    country = client.get("/countries/UA/?as_of=2024-06-01").content.decode()
+    assert "The other party to each agreement" in country and "Gap:" not in country

@@ -216,3 +216,30 @@ def test_the_agreement_page_makes_as_many_queries_whatever_its_clauses(client, u
             assert client.get(f"/agreements/{agreement.slug}/").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 6, counts
+
+
+def test_the_list_pages_fifty_at_a_time(client, ukraine):
+    for n in range(55):
+        AgreementFactory(
+            title=f"Synthetic paged pact {n:02d}",
+            signed_on=datetime.date(2020, 1, 1) + datetime.timedelta(days=n),
+            parties=[{"country": ukraine}, {"country": CountryFactory()}],
+        )
+    first = client.get("/agreements/").content.decode()
+    assert "55 agreements" in first and "Results 1–50 of 55." in first
+    assert "Synthetic paged pact 54" in first and "Synthetic paged pact 04" not in first
+    assert 'href="?page=2"' in first and 'rel="prev"' not in first
+
+    second = client.get("/agreements/?page=2").content.decode()
+    assert "Results 51–55 of 55." in second and "Synthetic paged pact 04" in second
+    assert 'href="?page=1"' in second and 'rel="next"' not in second
+
+    beyond = client.get("/agreements/?page=9").content.decode()
+    assert "There are only 2 pages of them." in beyond
+
+
+@pytest.mark.parametrize("page", ["0", "x", "-1", "9999999", "²"])
+def test_a_bad_page_is_a_400_naming_it(client, agreements, page):
+    response = client.get(f"/agreements/?page={page}")
+    assert response.status_code == 400
+    assert "page: give a page number, 1 or more." in response.content.decode()

@@ -6,7 +6,7 @@ from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
-from apps.agreements.signatures import GAP_WORDS
+from apps.agreements.signatures import GAP_WORDS, UKRAINE, counterparty
 from apps.statements.models import MARK_START, MARK_STOP
 
 register = template.Library()
@@ -209,9 +209,14 @@ def signatures_cell(row, urls: dict, as_of) -> str:
             f'<a href="{urls["agreements"]}?party={escape(row.holder.key)}{day}">'
             f"{len(signed)} agreements</a>"
         )
+    elif counterparty(row.holder):
+        what = f'<span class="none">{OTHER_PARTY}</span>'
     else:
         what = '<span class="none">Nothing in force</span>'
     return f'<td class="signed">{what}{gap_marker(row.gap)}</td>'
+
+
+OTHER_PARTY = "The other party to each agreement"
 
 
 EMPTY_CELL = '<td class="s-none">No public position</td>'
@@ -361,7 +366,8 @@ def signed_list(signed: list, party: str, as_of, urls: dict | None = None) -> st
     signing day, the first SIGNED_SHOWN of them, then a link to all on the agreements page."""
     urls = urls or _prefixes()
     if not signed:
-        return mark_safe('<p class="muted">Nothing in force</p>')
+        none = OTHER_PARTY if party == UKRAINE else "Nothing in force"
+        return mark_safe(f'<p class="muted">{none}</p>')
     items = "".join(
         f'<li><a href="{urls["agreement"]}{escape(agreement.slug)}/">{escape(agreement.title)}'
         f'</a> <span class="muted">signed {short_date(agreement.signed_on)}</span></li>'
