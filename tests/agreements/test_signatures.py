@@ -226,3 +226,22 @@ def test_ukraine_is_the_other_party_not_a_signatory_nor_a_gap(client, said_and_s
     assert "The other party to each agreement" in page
     country = client.get("/countries/UA/?as_of=2024-06-01").content.decode()
     assert "The other party to each agreement" in country and "Gap:" not in country
+
+
+def test_a_kept_matrix_is_not_served_after_a_signature(client, said_and_signed, ukraine, allies):
+    """The matrix and its API are kept per data version: a new published agreement is a new
+    version, so readers see it at once rather than the kept answer."""
+    address = "/api/v1/matrix/?as_of=2025-01-01"
+    assert rows_by_code(client.get(address).json())["NL"]["signed"] == []
+    page = client.get("/?as_of=2025-01-01").content.decode()
+    assert "synthetic-nl-pact" not in page
+
+    AgreementFactory(
+        slug="synthetic-nl-pact",
+        signed_on=D(2024, 3, 1),
+        parties=[{"country": ukraine}, {"country": allies["NL"]}],
+    )
+
+    signed = rows_by_code(client.get(address).json())["NL"]["signed"]
+    assert [agreement["agreement"] for agreement in signed] == ["synthetic-nl-pact"]
+    assert "synthetic-nl-pact" in client.get("/?as_of=2025-01-01").content.decode()
