@@ -2,12 +2,12 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from apps.api import agreements, revisions, views
+from apps.api import agreements, consensus, revisions, views
 
 
 class ApiRouter(DefaultRouter):
     """The v1 router: no format suffixes (`?format=` instead), and a root listing matrix/,
-    compare/ and changes/ beside the resources."""
+    compare/, changes/ and consensus/ beside the resources."""
 
     include_format_suffixes = False
 
@@ -22,6 +22,8 @@ class ApiRouter(DefaultRouter):
                 "matrix": "matrix",
                 "compare": "compare",
                 "changes": "changes",
+                "consensus": "consensus",
+                "consensus-series": "consensus-series",
             }
         )
 
@@ -52,6 +54,8 @@ urlpatterns = [
     path("v1/matrix/", views.MatrixView.as_view(), name="matrix"),
     path("v1/compare/", views.CompareView.as_view(), name="compare"),
     path("v1/changes/", views.ChangesView.as_view(), name="changes"),
+    path("v1/consensus/", consensus.ConsensusView.as_view(), name="consensus"),
+    path("v1/consensus/series/", consensus.ConsensusSeriesView.as_view(), name="consensus-series"),
     path("v1/", include(router.urls)),
     path("schema/", views.SchemaView.as_view(), name="schema"),
     path("docs/", docs_view, name="docs"),

@@ -383,12 +383,14 @@ def drop_blank(query) -> QueryDict:
 # --- numbers, choices, ids, patterns and keyset cursors --------------------------------------
 
 WHOLE_NUMBER = re.compile(r"[0-9]{1,19}")
+SIGNED_NUMBER = re.compile(r"-?[0-9]{1,19}")
 ID = re.compile(r"[1-9][0-9]{0,18}")
 ID_MAX = 2**63 - 1
 
 
 class WholeNumberParam(forms.Field):
-    """A whole number from `minimum` to `maximum`, written in digits; absent means `default`."""
+    """A whole number from `minimum` to `maximum`, written in digits (after a minus sign where
+    the range goes below zero: a threshold on the −2..+2 scale); absent means `default`."""
 
     widget = forms.NumberInput
 
@@ -406,7 +408,8 @@ class WholeNumberParam(forms.Field):
         if value in self.empty_values:
             return self.default
         text = str(value)
-        if not WHOLE_NUMBER.fullmatch(text) or not self.minimum <= int(text) <= self.maximum:
+        pattern = SIGNED_NUMBER if self.minimum < 0 else WHOLE_NUMBER
+        if not pattern.fullmatch(text) or not self.minimum <= int(text) <= self.maximum:
             raise ValidationError(
                 f"Give a whole number from {self.minimum} to {self.maximum}.", code="invalid"
             )

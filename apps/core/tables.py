@@ -24,7 +24,9 @@ import io
 import json
 import re
 
-ROW_KEYS = ("results", "rows", "entries")
+# Where an answer keeps its rows: a list's results, the matrix's rows, the changes' entries,
+# the consensus's holdouts and its series' points.
+ROW_KEYS = ("results", "rows", "entries", "holdouts", "points")
 ID_KEYS = ("id", "slug", "code", "value", "agreement")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # An answer's days, carried into each of its rows (first, in this order).
@@ -95,7 +97,7 @@ def _place(columns: list[str], name: str) -> int:
 
 
 def rows_of(data) -> list:
-    """The rows of an answer: a list as it is, or the list under results, rows or entries."""
+    """The rows of an answer: a list as it is, or the list under one of ROW_KEYS."""
     if isinstance(data, list):
         return data
     if isinstance(data, dict):

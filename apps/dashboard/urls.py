@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.decorators.http import require_safe
 
-from apps.dashboard import agreements, feeds, views
+from apps.dashboard import agreements, consensus, feeds, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("positions/<int:pk>/evidence/", views.position_evidence, name="position-evidence"),
     path("compare/", views.compare, name="compare"),
     path("changes/", views.changes, name="changes"),
+    path("consensus/", consensus.consensus_view, name="consensus"),
     path("quotes/", views.quotes, name="quotes"),
     path("countries/<str:code>/", views.country, name="country"),
     path("people/<slug:slug>/", views.person, name="person"),

@@ -92,6 +92,32 @@ def test_queries_do_not_grow_with_rows(clients, db, path, who):
     assert large <= 9  # the matrix with signatures, as an editor (token and rights)
 
 
+# The consensus on a day: the data version, the topic, its stances, the allies, their positions
+# in force, the holdouts' histories (since when), their evidence. Its series: the data version,
+# the topic, its stances, the months. An editor adds a token and two reads of rights.
+CONSENSUS = {"/api/v1/consensus/?as_of=2023-07-01": 7, "/api/v1/consensus/series/": 4}
+
+
+@pytest.mark.parametrize("who", ["anonymous", "editor"])
+def test_the_consensus_and_its_series_cost_the_same_whatever_the_allies(clients, db, who):
+    client = clients[who]
+    grow(2)
+    for path in CONSENSUS:
+        client.get(path)
+    few = {path: count_queries(client, path) for path in CONSENSUS}
+
+    grow(6)
+    more = {path: count_queries(client, path) for path in CONSENSUS}
+
+    day = "/api/v1/consensus/?as_of=2023-07-01"
+    earlier, later = few[day][1].json(), more[day][1].json()
+    assert len(later["holdouts"]) > len(earlier["holdouts"]) > 0
+    assert later["holdouts"][0]["evidence"]
+    extra = 0 if who == "anonymous" else 3
+    assert {p: n for p, (n, _) in few.items()} == {p: n + extra for p, n in CONSENSUS.items()}
+    assert {p: n for p, (n, _) in more.items()} == {p: n + extra for p, n in CONSENSUS.items()}
+
+
 @pytest.mark.parametrize("who", ["anonymous", "editor"])
 def test_one_quote_by_id_is_one_query_with_its_topics(clients, db, who):
     """The quote with its attribution and its topics' slugs is one query (an array subquery,

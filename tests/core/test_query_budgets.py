@@ -85,6 +85,13 @@ def samples(keys: dict) -> dict[str, list[tuple[str, dict]]]:
             ("/changes/?from=2022-01-01&format=csv", {}),
             ("/changes/?from=2022-01-01&format=json", {}),
         ],
+        "dashboard:consensus": [
+            ("/consensus/", {}),
+            ("/consensus/?as_of=2024-06-01&threshold=0", {}),
+            ("/consensus/?topic=timeline&as_of=2023-07-10", HTMX),
+            ("/consensus/?as_of=2024-06-01&format=csv", {}),
+            ("/consensus/?as_of=2024-06-01&format=json", {}),
+        ],
         "dashboard:quotes": [
             ("/quotes/", {}),
             ("/quotes/?q=ukraine", {}),
@@ -124,6 +131,16 @@ def samples(keys: dict) -> dict[str, list[tuple[str, dict]]]:
             ("/api/v1/changes/?from=2022-01-01", {}),
             (f"/api/v1/changes/?from=2022-01-01&to=2024-01-01&countries={country}", {}),
             ("/api/v1/changes/?from=2022-01-01&format=csv", {}),
+        ],
+        "api:consensus": [
+            ("/api/v1/consensus/", {}),
+            ("/api/v1/consensus/?as_of=2024-06-01&topic=membership&threshold=2", {}),
+            ("/api/v1/consensus/?as_of=2024-06-01&format=csv", {}),
+        ],
+        "api:consensus-series": [
+            ("/api/v1/consensus/series/", {}),
+            ("/api/v1/consensus/series/?from=2022-01-01&to=2024-06-01&topic=timeline", {}),
+            ("/api/v1/consensus/series/?format=csv", {}),
         ],
         "api:country-list": [
             ("/api/v1/countries/", {}),
@@ -305,7 +322,9 @@ GROWING = [
     "/events/vilnius-summit-2023/",
     "/feeds/changes/",
     "/topics/membership/",
+    "/consensus/?as_of=2024-06-01&threshold=0",
     "/api/v1/matrix/",
+    "/api/v1/consensus/?as_of=2024-06-01&topic=membership&threshold=2",
     "/api/v1/changes/?from=2022-01-01",
     "/api/v1/quotes/?speaker=juri-luik&said_from=2020-01-01",
     "/api/v1/people/",

@@ -223,15 +223,18 @@ EMPTY_CELL = '<td class="s-none">No public position</td>'
 
 
 @register.simple_tag(takes_context=True)
-def presets_nav(context, presets) -> str:
-    """The matrix's "Jump to" links, one per event (two dozen, each with its address twice):
-    written here, as {% query as_of=… %} and {% url %} would write them, for one reverse()
-    and one copy of the query rather than one of each per link."""
+def presets_nav(
+    context, presets, page_name: str = "dashboard:matrix", target: str = "#matrix-results"
+) -> str:
+    """A page's "Jump to" links (the matrix's, and the consensus page's with its own name and
+    results), one per event (two dozen, each with its address twice): written here, as
+    {% query as_of=… %} and {% url %} would write them, for one reverse() and one copy of the
+    query rather than one of each per link."""
     from django.urls import reverse
 
     if not presets:
         return ""
-    page = reverse("dashboard:matrix")
+    page = reverse(page_name)
     params = context["request"].GET.copy()
     params.pop("format", None)
     params.pop("as_of", None)
@@ -240,7 +243,7 @@ def presets_nav(context, presets) -> str:
     def link(address: str, words: str) -> str:
         address = escape(address)
         return (
-            f'<a href="{address}" hx-get="{address}" hx-target="#matrix-results" '
+            f'<a href="{address}" hx-get="{address}" hx-target="{escape(target)}" '
             f'hx-swap="outerHTML" hx-push-url="true">{words}</a>'
         )
 
