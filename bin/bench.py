@@ -216,6 +216,9 @@ def our_urls(p: dict) -> list[tuple[str, str]]:
         ("agreement page", f"/agreements/{p['agreement']}/"),
         ("clauses by ally", f"/agreements/clauses/?as_of={p['past']}"),
         ("API agreements of a party", f"/api/v1/agreements/?party={p['country']}"),
+        ("consensus", f"/consensus/?topic={p['topic']}&as_of={p['past']}"),
+        ("API consensus", f"/api/v1/consensus/?topic={p['topic']}&as_of={p['past']}"),
+        ("API consensus series", f"/api/v1/consensus/series/?topic={p['topic']}&to={p['past']}"),
     ]
 
 

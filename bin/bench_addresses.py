@@ -141,6 +141,20 @@ def cold_addresses(p: dict, s: Space) -> dict[str, tuple[str, list[str]]]:
         seed=8,
         possible=len(s.countries) * len(s.topics) * len(said),
     )
+    consensus_days = drawn(
+        lambda rng: (rng.choice(s.topics), rng.choice(since_first)),
+        seed=14,
+        possible=len(s.topics) * len(since_first),
+    )
+
+    def series_start(day: datetime.date) -> datetime.date:
+        """The longest series asked: from the first position, 20 years at most."""
+        try:
+            earliest = day.replace(year=day.year - 20)
+        except ValueError:  # 29 February
+            earliest = day.replace(year=day.year - 20, day=28)
+        return max(s.first_position, earliest)
+
     word = urllib.parse.quote_plus(p["word"])
     return {
         "matrix": (
@@ -201,6 +215,24 @@ def cold_addresses(p: dict, s: Space) -> dict[str, tuple[str, list[str]]]:
                     seed=13,
                     possible=len(s.countries) * len(since_first),
                 )
+            ],
+        ),
+        "consensus": (
+            "/consensus/?topic=<topic>&as_of=<any day since the first position>",
+            [f"/consensus/?topic={slug}&as_of={day}" for slug, day in consensus_days],
+        ),
+        "API consensus": (
+            "/api/v1/consensus/?topic=<topic>&as_of=<any day since the first position>",
+            [
+                f"/api/v1/consensus/?topic={slug}&as_of={day}"
+                for slug, day in shuffled(consensus_days, seed=15)
+            ],
+        ),
+        "API consensus series": (
+            "/api/v1/consensus/series/?topic=<topic>&from=<up to 20 years back>&to=<day>",
+            [
+                f"/api/v1/consensus/series/?topic={slug}&from={series_start(day)}&to={day}"
+                for slug, day in shuffled(consensus_days, seed=16)
             ],
         ),
     }
