@@ -3,6 +3,8 @@ scale, who holds out below the threshold (each holdout's evidence a click away, 
 evidence dialog), NATO's own position apart; and the same distribution month by month, as a
 stacked bar chart written here in SVG with its figures as a table."""
 
+import math
+
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.dates import MONTHS
@@ -14,6 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from apps.dashboard import exports
 from apps.dashboard.caching import cached_for_readers, conditional_page
+from apps.dashboard.templatetags.dashboard import short_date
 from apps.dashboard.views import ask, download, event_presets, render
 from apps.positions.consensus import (
     ConsensusParams,
@@ -71,8 +74,9 @@ TOP = 14  # room above the bars for the scale's top number
 LEFT = 30  # room for the scale's numbers
 BOTTOM = 22  # room below for the years
 RIGHT = 6
-CHART_WIDTH = 720  # the bars share about this width, within the bounds below
-STEP_MIN, STEP_MAX = 3, 28
+PLOT_WIDTH = 600  # the bars share this width, whatever their number
+BAR_MAX = 36  # a bar is at most this wide (a few months), with a gap beside it
+LABEL_WIDTH = 36  # a year's label, with room beside it
 STACK = (-2, -1, 0, 1, 2)  # bottom to top
 # A value's CSS name (as the stance classes: s-p2 … s-m2).
 SUFFIX = {2: "p2", 1: "p1", 0: "0", -1: "m1", -2: "m2"}
@@ -107,9 +111,9 @@ def month_name(day) -> str:
     return f"{MONTHS[day.month]} {day.year}"
 
 
-def long_date(day) -> str:
-    """ "30 June 2023", as the date filter's "j F Y" writes it."""
-    return f"{day.day} {MONTHS[day.month]} {day.year}"
+def _num(value: float) -> str:
+    """A coordinate, to a tenth of a unit."""
+    return f"{value:.1f}".removesuffix(".0")
 
 
 def series_chart(series: Series) -> dict:
@@ -119,16 +123,17 @@ def series_chart(series: Series) -> dict:
         return {"svg": "", "points": len(points)}
     labels = {stance.value: stance.label for stance in series.stances}
     n = len(points)
-    step = max(STEP_MIN, min(STEP_MAX, CHART_WIDTH // n))
-    bar = step - (1 if step < 6 else 2)
+    step = PLOT_WIDTH / n
+    bar = min(BAR_MAX, step * 0.8 if step >= 4 else step)
     scale = max(point.members for point in points) or 1
     unit = PLOT_HEIGHT / scale
     base = TOP + PLOT_HEIGHT
-    width = LEFT + n * step + RIGHT
+    width = LEFT + PLOT_WIDTH + RIGHT
     height = base + BOTTOM
     # A year's label under its January (and the first month), every `every` years so that
     # labels never overlap.
-    every = max(1, -(-40 // (12 * step)))
+    every = max(1, math.ceil(LABEL_WIDTH / (12 * step)))
+    labelled = -LABEL_WIDTH  # where the last year's label was written
     first, last = points[0].day, points[-1].day
     parts = [
         f'<svg viewBox="0 0 {width} {height}" role="img" '
@@ -142,33 +147,39 @@ def series_chart(series: Series) -> dict:
         f'<text x="{LEFT - 4}" y="{TOP + 4}" text-anchor="end">{scale}</text>'
         f'<text x="{LEFT - 4}" y="{base}" text-anchor="end">0</text>'
     ]
+    # One path per band (a rectangle per month in each), then a transparent target per month
+    # that names its figures on hover: a tenth of the weight of a rectangle per band and month.
+    bands: dict[int | None, list[str]] = {value: [] for value in (*STACK, None)}
+    targets, years = [], []
     for index, point in enumerate(points):
         x = LEFT + index * step
-        bands = [(value, point.counts.get(value, 0)) for value in STACK] + [(None, point.none)]
-        title = " · ".join(
-            f"{signed_value(value)} {escape(labels.get(value, ''))}: {count}"
-            for value, count in bands
-            if value is not None
-        )
-        parts.append(
-            f"<g><title>{long_date(point.day)}: {title} · no public position: {point.none} "
-            f"(of {point.members} allies)</title>"
-        )
+        left = _num(x + (step - bar) / 2)
         below = 0
-        for value, count in bands:
-            if not count:
-                continue
-            top = round(base - (below + count) * unit, 2)
-            bottom = round(base - below * unit, 2)
+        for value in bands:
+            count = point.none if value is None else point.counts.get(value, 0)
+            if count:
+                top, height_ = base - (below + count) * unit, count * unit
+                bands[value].append(
+                    f"M{left} {_num(top)}h{_num(bar)}v{_num(height_)}h-{_num(bar)}z"
+                )
+                below += count
+        figures = " · ".join(
+            f"{signed_value(value)}: {point.counts.get(value, 0)}" for value in reversed(STACK)
+        )
+        targets.append(
+            f'<rect x="{_num(x)}" y="{TOP}" width="{_num(step)}" height="{PLOT_HEIGHT}">'
+            f"<title>{short_date(point.day)}: {figures} · none: {point.none} "
+            f"(of {point.members})</title></rect>"
+        )
+        january = point.day.month == 1 and point.day.year % every == 0
+        if (index == 0 or january) and x - labelled >= LABEL_WIDTH:
+            years.append(f'<text x="{left}" y="{base + 16}">{point.day.year}</text>')
+            labelled = x
+    for value, shapes in bands.items():
+        if shapes:
             css = ' class="cns-empty"' if value is None else ""
-            parts.append(
-                f'<rect{css} x="{x}" y="{top}" width="{bar}" height="{round(bottom - top, 2)}" '
-                f'fill="url(#{pattern_id(value)})"/>'
-            )
-            below += count
-        parts.append("</g>")
-        if index == 0 or (point.day.month == 1 and point.day.year % every == 0):
-            parts.append(f'<text x="{x}" y="{base + 16}">{point.day.year}</text>')
+            parts.append(f'<path{css} fill="url(#{pattern_id(value)})" d="{"".join(shapes)}"/>')
+    parts.append(f'<g class="cns-targets">{"".join(targets)}</g>{"".join(years)}')
     parts.append(
         f'<line class="axis" x1="{LEFT}" y1="{base}" x2="{width - RIGHT}" y2="{base}"/></svg>'
     )
@@ -198,7 +209,7 @@ def series_rows(series: Series) -> SafeString:
         cells = "".join(f"<td>{point.counts.get(value, 0)}</td>" for value in reversed(STACK))
         rows.append(
             f'<tr><th scope="row"><time datetime="{point.day.isoformat()}">'
-            f"{long_date(point.day)}</time></th><td>{point.members}</td>{cells}"
+            f"{short_date(point.day)}</time></th><td>{point.members}</td>{cells}"
             f"<td>{point.none}</td></tr>"
         )
     return mark_safe("\n".join(rows))

@@ -72,7 +72,11 @@ def default_topic() -> Topic | None:
 
 
 class TopicParam(ReferenceParam):
-    """The topic by slug; left out, membership (the form shows it chosen)."""
+    """The topic by slug; left out, membership (the form shows it chosen, and says so to the
+    script that sets the form from the address: data-default)."""
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "data-default": DEFAULT_TOPIC}
 
     def bound_data(self, data, initial):
         return data if data not in self.empty_values else DEFAULT_TOPIC
@@ -89,7 +93,8 @@ class ThresholdParam(WholeNumberParam):
         self.widget.choices = [(str(value), signed_value(value)) for value in SCALE]
 
     def widget_attrs(self, widget):
-        return forms.Field.widget_attrs(self, widget)  # a select takes no min or max
+        # A select takes no min or max; its default is said as the topic's is.
+        return {**forms.Field.widget_attrs(self, widget), "data-default": str(self.default)}
 
     def bound_data(self, data, initial):
         return data if data not in self.empty_values else str(self.default)
@@ -123,7 +128,7 @@ class ConsensusParams(TopicChoice, QueryParams):
     topic = topic_field()
     as_of = DateParam(label="As of", help_text="The day to show (default: today).")
     threshold = ThresholdParam(
-        label="Holding out: below",
+        label="Holds out below",
         help_text="Allies whose stance is below this value of the scale hold out "
         f"(default: {signed_value(DEFAULT_THRESHOLD)}).",
     )

@@ -19,7 +19,9 @@ function syncFiltersWithAddress() {
       if (field.type === "checkbox") {
         field.checked = params.getAll(field.name).includes(field.value || "on");
       } else {
-        field.value = params.get(field.name) ?? "";
+        // A select with no empty choice falls back to the choice the server takes for an
+        // absent parameter (data-default), rather than showing nothing chosen.
+        field.value = params.get(field.name) ?? field.dataset.default ?? "";
       }
     }
   }

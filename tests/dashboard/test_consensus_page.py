@@ -82,7 +82,7 @@ def test_the_chart_says_it_in_words_and_figures(client):
     assert re.search(r"−1 Not now: <strong>1</strong>", chart)
     assert re.search(r"No public position: <strong>29</strong>", chart)
     figures = html[html.index('class="series-figures"') :]
-    assert '<th scope="row"><time datetime="2023-06-30">30 June 2023</time></th>' in figures
+    assert '<th scope="row"><time datetime="2023-06-30">30 Jun 2023</time></th>' in figures
     assert "<td>31</td><td>0</td><td>1</td><td>0</td><td>1</td><td>0</td><td>29</td>" in figures
     assert (
         'href="/api/v1/consensus/series/?topic=membership&amp;to=2023-07-10&amp;format=csv"' in html
