@@ -323,6 +323,7 @@ FILTER_CHIPS = {
     "language": "Language",
     "event": "Event",
     "source": "Source",
+    "claimant": "Reported by",
     "status": "Status",
 }
 

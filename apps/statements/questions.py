@@ -23,6 +23,7 @@ Where the page and the API used to differ, the parameters now mean:
 
 import dataclasses
 import datetime
+import re
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -30,7 +31,7 @@ from django.db import connection
 from django.db.models import DateField, ExpressionWrapper, F, Prefetch, prefetch_related_objects
 from django.utils import timezone
 
-from apps.actors.models import Country, Person
+from apps.actors.models import Country, Organization, Person
 from apps.codebook.models import Topic
 from apps.core.models import Status
 from apps.core.params import (
@@ -79,6 +80,36 @@ FIRST_PAGE = ""
 
 # --- the parameters --------------------------------------------------------------------------
 
+CLAIMANT_KEY = re.compile(r"[-a-zA-Z0-9_]{1,100}")
+
+
+class ClaimantParam(forms.Field):
+    """Who makes a claim: a country by its code (UA), else an organization by its slug."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        # Stated for the schema (apps.api.params): a code or a slug.
+        self.openapi = {"type": "string", "maxLength": 100, "pattern": r"^[-a-zA-Z0-9_]+$"}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        value = str(value)
+        if CLAIMANT_KEY.fullmatch(value):
+            if len(value) == 2:
+                country = Country.objects.filter(code=value.upper()).first()
+                if country is not None:
+                    return country
+            organization = Organization.objects.filter(slug=value).first()
+            if organization is not None:
+                return organization
+        shown = value[:100].replace("\x00", "")
+        raise ValidationError(
+            f"Unknown claimant “{shown}”: give a country's code (UA) or an organization's slug.",
+            code="invalid_choice",
+        )
+
 
 class QuoteSearchParams(QueryParams):
     q = TextParam(
@@ -109,6 +140,12 @@ class QuoteSearchParams(QueryParams):
         label="Speaker",
         widget=forms.TextInput(attrs={"placeholder": "e.g. juri-luik"}),
         help_text="The speaker's slug (the last part of their page's address).",
+    )
+    claimant = ClaimantParam(
+        label="Reported by",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. UA"}),
+        help_text="Claims about another government's stance made by this country (its code) "
+        "or organization (its slug).",
     )
     source = IdReferenceParam(
         Source.objects.all(),
@@ -299,6 +336,10 @@ def _filtered(params: dict, *, user, topic: bool = True):
     for name in ("country", "speaker", "source", "event"):
         if params.get(name) is not None:
             found = found.filter(**{f"{name}_id": params[name].pk})
+    claimant = params.get("claimant")
+    if claimant is not None:
+        kind = "country" if isinstance(claimant, Country) else "organization"
+        found = found.filter(**{f"claimant_{kind}_id": claimant.pk})
     if topic and params.get("topic") is not None:
         found = found.filter(topics=params["topic"].pk)
     if params.get("said_from"):

@@ -208,3 +208,33 @@ def test_claims_cost_no_query_of_their_own(client, world, url):
     assert page(client, url).count("Reported by Synthetic claimant") == (
         0 if url.startswith("/api/") else 6
     )
+
+
+@pytest.mark.parametrize("url", ["/quotes/?claimant=UA", "/api/v1/quotes/?claimant=ua"])
+def test_a_search_by_claimant_costs_the_same_whatever_the_claims(client, world, url):
+    def claims(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            make_quote(
+                text=f"Synthetic: they object, number {i}.",
+                speaker=world["speaker"],
+                country=world["holder"],
+                claimant_country=world["claimant"],
+                topics=[world["topic"]],
+            )
+
+    def queries() -> tuple[int, int]:
+        cache.clear()
+        client.get(url)
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(captured), response.content.decode().count("Synthetic: they object")
+
+    claims(1, start=0)
+    few, shown_few = queries()
+    claims(5, start=1)
+    more, shown_more = queries()
+
+    assert few == more
+    assert shown_more > shown_few > 0

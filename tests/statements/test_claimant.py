@@ -417,3 +417,57 @@ def test_the_import_refuses_a_bad_claimant_by_row_and_column(
     assert (error.row, error.column) == (3, column)
     assert error.message.startswith(message)
     assert not Quote.objects.exists()
+
+
+# --- the search by claimant ------------------------------------------------------------------
+
+
+@pytest.fixture
+def three_quotes(holder, claimant, organization, speaker):
+    return {
+        "country": make_quote(speaker=speaker, country=holder, claimant_country=claimant),
+        "organization": make_quote(
+            speaker=speaker,
+            country=holder,
+            claimant_organization=organization,
+            text="Synthetic: the alliance hears they object.",
+        ),
+        "none": make_quote(speaker=speaker, country=holder, text="Synthetic: our own words."),
+    }
+
+
+@pytest.mark.parametrize(
+    ("given", "found"),
+    [("UA", "country"), ("ua", "country"), ("synthetic-alliance", "organization")],
+)
+def test_the_api_finds_quotes_by_claimant(client, three_quotes, given, found):
+    response = client.get("/api/v1/quotes/", {"claimant": given})
+
+    assert response.status_code == 200, response.content
+    assert [quote["id"] for quote in response.json()["results"]] == [three_quotes[found].pk]
+
+
+@pytest.mark.parametrize("given", ["XX", "nobody", "a b", "x" * 101])
+def test_the_api_names_an_unknown_claimant(client, three_quotes, given):
+    response = client.get("/api/v1/quotes/", {"claimant": given})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["claimant"]
+    assert response.json()["claimant"][0].startswith("Unknown claimant")
+
+
+def test_the_quote_page_filters_by_claimant_with_a_chip(client, three_quotes):
+    html = client.get("/quotes/", {"claimant": "UA"}).content.decode()
+
+    assert f'id="quote-{three_quotes["country"].pk}"' in html
+    assert f'id="quote-{three_quotes["none"].pk}"' not in html
+    assert f'id="quote-{three_quotes["organization"].pk}"' not in html
+    assert "Reported by: <strong>Synthetic Ukraine</strong>" in html
+    assert 'name="claimant"' in html
+
+
+def test_the_quote_page_names_an_unknown_claimant(client, three_quotes):
+    response = client.get("/quotes/", {"claimant": "nobody"})
+
+    assert response.status_code == 400
+    assert "Unknown claimant “nobody”" in response.content.decode()
