@@ -133,7 +133,7 @@ def series_chart(series: Series) -> dict:
     # A year's label under its January (and the first month), every `every` years so that
     # labels never overlap.
     every = max(1, math.ceil(LABEL_WIDTH / (12 * step)))
-    labelled = -LABEL_WIDTH  # where the last year's label was written
+    labelled: float = -LABEL_WIDTH  # where the last year's label was written
     first, last = points[0].day, points[-1].day
     parts = [
         f'<svg viewBox="0 0 {width} {height}" role="img" '
