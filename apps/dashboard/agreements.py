@@ -57,10 +57,11 @@ def _private_if_drafts(request, response):
 def agreement_list_view(request):
     """Agreements by party, kind, day in force and signing dates; CSV and JSON downloads."""
     form, valid = ask(request, AgreementListParams)
-    number = page_number(request)
-    if number is None:
+    asked = page_number(request)
+    if asked is None:
         form.add_error(None, "page: give a page number, 1 or more.")
         valid = False
+    number = asked or 1
     context = {"form": form, "agreements": [], "total": 0, "timeline": None}
     if valid:
         agreements = agreement_list(form.cleaned_data, user=request.user)
