@@ -354,4 +354,6 @@ def test_the_root_lists_every_resource(anon, world):
         "matrix",
         "compare",
         "changes",
+        "consensus",
+        "consensus-series",
     }
