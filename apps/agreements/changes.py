@@ -21,12 +21,13 @@ from django.db.models import F, OuterRef, Q
 from django.db.models.functions import JSONObject
 
 from apps.agreements.models import Agreement, AgreementKind, Party
+from apps.agreements.signatures import GUARANTEES
 from apps.core.models import Status
 from apps.core.validators import EARLIEST_DATE
 
 # Agreements are commitments on security guarantees: a change list narrowed to topics shows
 # them only when the guarantees topic is among them.
-AGREEMENTS_TOPIC = "guarantees"
+AGREEMENTS_TOPIC = GUARANTEES
 
 # The kinds of event, in the order a day's events are given and counted.
 EVENT_KINDS = ("signed", "joined", "terminated", "expired")
