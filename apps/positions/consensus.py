@@ -40,7 +40,7 @@ from apps.core.params import (
 from apps.positions.models import Confidence, Position
 from apps.positions.queries import Holder, published_evidence_count
 from apps.positions.questions import condition_label, holder_dict, quote_summary
-from apps.statements.models import QUOTE_ATTRIBUTION, Quote
+from apps.statements.models import Quote
 
 DEFAULT_TOPIC = "membership"
 DEFAULT_THRESHOLD = 1
@@ -284,21 +284,23 @@ class Consensus:
 def claimants_only():
     """The names of those who made the claims behind a position, where its published evidence
     is only claims by others about the holder (no quote without a claimant); else null. One
-    subquery per position in force, in the positions' query."""
-    evidence = Quote.objects.published().filter(positions=OuterRef(OuterRef("pk")))
-    own_words = evidence.filter(claimant_country__isnull=True, claimant_organization__isnull=True)
-    name = Coalesce("claimant_country__name", "claimant_organization__name")
-    names = (
-        Quote.objects.published()
-        .filter(positions=OuterRef("pk"))
-        .exclude(claimant_country__isnull=True, claimant_organization__isnull=True)
-        .filter(~Exists(own_words))
-        .annotate(claimant=name)
-        .values("positions")
-        .annotate(names=ArrayAgg("claimant", distinct=True, order_by="claimant"))
-        .values("names")
+    subquery per position in force, in the positions' query, read from the position's
+    evidence links (their index), whatever the number of claims on record."""
+    published = Position.evidence.through.objects.filter(quote__status=Status.PUBLISHED)
+    own_words = published.filter(
+        position_id=OuterRef("position_id"),
+        quote__claimant_country__isnull=True,
+        quote__claimant_organization__isnull=True,
     )
-    return Subquery(names)
+    claimant = Coalesce("quote__claimant_country__name", "quote__claimant_organization__name")
+    names = (
+        published.filter(position_id=OuterRef("pk"))
+        .filter(~Exists(own_words))
+        .annotate(claimant=claimant)
+        .values("position_id")
+        .annotate(names=ArrayAgg("claimant", distinct=True, order_by="claimant"))
+    )
+    return Subquery(names.values("names"))  # type: ignore[misc]  # an annotation, unseen by the stubs
 
 
 POSITION_VALUES = (
@@ -338,7 +340,7 @@ def consensus(params: dict, *, evidence: bool = True) -> Consensus:
         Position.objects.published()
         .in_force(day)
         .filter(topic=topic)
-        .filter(Q(country__nato_joined__lte=day) | Q(organization__isnull=False))
+        .filter(Q(country_id__in=list(members)) | Q(organization__isnull=False))
         .annotate(evidence_count=published_evidence_count(), claimants=claimants_only())
         .order_by()
     )
@@ -432,8 +434,12 @@ def _set_since(standings: list[Standing], topic: Topic, day: datetime.date) -> N
         standing.since = since
 
 
+# What a quote summary (apps.positions.questions.quote_summary) reads beside the quote.
+SUMMARY_RELATIONS = ("speaker", "claimant_country", "claimant_organization", "source")
+
+
 def evidence_of(position_ids: list[int]) -> dict[int, list[Quote]]:
-    """The published evidence of each position, newest first, with what a quote is shown with
+    """The published evidence of each position, newest first, with what a quote summary shows
     (one query)."""
     found: dict[int, list[Quote]] = {pk: [] for pk in position_ids}
     if not position_ids:
@@ -442,7 +448,7 @@ def evidence_of(position_ids: list[int]) -> dict[int, list[Quote]]:
         Position.evidence.through.objects.filter(
             position_id__in=position_ids, quote__status=Status.PUBLISHED
         )
-        .select_related(*(f"quote__{path}" for path in QUOTE_ATTRIBUTION))
+        .select_related(*(f"quote__{path}" for path in SUMMARY_RELATIONS))
         .order_by("-quote__said_on", "-quote_id")
     )
     for link in links:
@@ -495,18 +501,22 @@ class Series:
 
 
 # The published positions in force on each point (a month's last day, or the series' last
-# day), held by countries that were allies that day. Each position is spread over the months
-# it covers (a set-returning call per position: the rows grow with the months covered, not
-# with months × positions), then counted by point and value. The series starts on `from`,
-# or where none is given in the month an ally first held a position on the topic (never
-# more than SERIES_YEARS back), or, where none ever did, on the last day alone.
+# day), held by countries that were allies that day, counted as a running sum: each position
+# adds one to its value from the first point on or after the day it was an ally's (its start,
+# or the accession) and takes it away from the first point on or after its end (exclusive).
+# Points are numbered by month from the first, so a day's point is plain arithmetic; the rows
+# are two per position and five per point, whatever the length of the histories, and the
+# planner's estimates stay small (no set-returning call per position, no JIT compilation).
+# The series starts on `from`, or where none is given in the month an ally first held a
+# position on the topic (never more than SERIES_YEARS back), or, where none ever did, on the
+# last day alone.
 SERIES_SQL = """
 WITH allies AS (
     SELECT id, nato_joined FROM {country}
     WHERE nato_joined IS NOT NULL AND nato_joined <= %(to)s
 ),
 held AS (
-    SELECT p.valid_from, p.valid_to, s.value, a.nato_joined
+    SELECT GREATEST(p.valid_from, a.nato_joined) AS start, p.valid_to AS stop, s.value
     FROM {position} p
     JOIN allies a ON a.id = p.country_id
     JOIN {stance} s ON s.id = p.stance_id
@@ -514,43 +524,48 @@ held AS (
       AND (p.valid_to IS NULL OR p.valid_to > a.nato_joined)
 ),
 span AS (
-    SELECT COALESCE(
+    SELECT first,
+           (EXTRACT(YEAR FROM first) * 12 + EXTRACT(MONTH FROM first))::int AS month0,
+           (EXTRACT(YEAR FROM %(to)s::date) * 12 + EXTRACT(MONTH FROM %(to)s::date))::int AS last
+    FROM (SELECT COALESCE(
         %(from)s::date,
-        (SELECT GREATEST(min(GREATEST(valid_from, nato_joined)), %(earliest)s::date)
-         FROM held HAVING count(*) > 0),
+        (SELECT GREATEST(min(start), %(earliest)s::date) FROM held HAVING count(*) > 0),
         %(to)s::date
-    ) AS first
+    ) AS first) AS chosen
 ),
 points AS (
-    SELECT LEAST((m + interval '1 month' - interval '1 day')::date, %(to)s::date) AS day
-    FROM span, generate_series(
-        date_trunc('month', span.first::timestamp),
-        date_trunc('month', %(to)s::timestamp),
-        interval '1 month'
-    ) AS m
+    SELECT k, LEAST(
+        (date_trunc('month', span.first::timestamp) + (k + 1) * interval '1 month'
+         - interval '1 day')::date,
+        %(to)s::date
+    ) AS day
+    FROM span, generate_series(0, span.last - span.month0) AS k
 ),
-spread AS (
-    SELECT LEAST((m + interval '1 month' - interval '1 day')::date, %(to)s::date) AS day,
-           h.value, h.valid_from, h.valid_to, h.nato_joined
-    FROM held h, span, generate_series(
-        date_trunc('month', GREATEST(h.valid_from, h.nato_joined, span.first)::timestamp),
-        date_trunc('month', LEAST(h.valid_to - 1, %(to)s::date)::timestamp),
-        interval '1 month'
-    ) AS m
-)
+steps AS (
+    SELECT value, k, sum(delta) AS delta FROM (
+        SELECT h.value, GREATEST(
+            (EXTRACT(YEAR FROM h.start) * 12 + EXTRACT(MONTH FROM h.start))::int - span.month0, 0
+        ) AS k, 1 AS delta
+        FROM held h, span
+        UNION ALL
+        SELECT h.value, GREATEST(
+            (EXTRACT(YEAR FROM h.stop) * 12 + EXTRACT(MONTH FROM h.stop))::int - span.month0, 0
+        ), -1
+        FROM held h, span
+        WHERE h.stop <= %(to)s
+    ) AS change
+    GROUP BY value, k
+),
+scale AS (SELECT value FROM {stance} WHERE topic_id = %(topic)s)
 SELECT points.day,
        (SELECT count(*) FROM allies a WHERE a.nato_joined <= points.day) AS members,
-       spread.value,
-       count(spread.value) AS allies,
+       scale.value,
+       sum(COALESCE(steps.delta, 0)) OVER (PARTITION BY scale.value ORDER BY points.k)::int,
        (SELECT first FROM span) AS first
 FROM points
-LEFT JOIN spread
-       ON spread.day = points.day
-      AND spread.valid_from <= points.day
-      AND (spread.valid_to IS NULL OR spread.valid_to > points.day)
-      AND spread.nato_joined <= points.day
-GROUP BY points.day, spread.value
-ORDER BY points.day, spread.value
+CROSS JOIN scale
+LEFT JOIN steps ON steps.k = points.k AND steps.value = scale.value
+ORDER BY points.day, scale.value
 """
 
 
@@ -583,7 +598,7 @@ def consensus_series(params: dict, *, stances: list[Stance] | None = None) -> Se
     first = rows[0][4] if rows else end  # the day the series starts from, on every row
     counts: dict[int, int] = {}
     for index, (day, members, value, allies, _first) in enumerate(rows):
-        if value is not None:
+        if allies:
             counts[value] = allies
         last_of_day = index + 1 == len(rows) or rows[index + 1][0] != day
         if last_of_day:

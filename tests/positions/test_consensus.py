@@ -6,6 +6,7 @@ Synthetic allies (factories): thirty founding members, "Synthetic Finland" joini
 never joins."""
 
 import datetime
+import random
 
 import pytest
 from django.utils import timezone
@@ -63,7 +64,7 @@ def hold(*, topic, value, valid_from, country=None, organization=None, evidence=
                 speaker_label="a synthetic official",
                 country=country,
                 topics=[topic],
-                said_on=valid_from,
+                said_on=min(valid_from, D(2023, 6, 15)),  # by the source's day
             )
         ]
     return make_position(
@@ -298,6 +299,40 @@ def test_the_series_counts_each_month_as_the_day_would(alliance):
     # April 2023, Finland in: +2 counted from its accession on.
     assert series.points[3].counts == {1: 1, 2: 1}
     assert series.points[3].members == 31
+
+
+def test_the_series_agrees_with_the_day_on_every_month_of_varied_histories(alliance):
+    """Histories with gaps, ends, short stands inside one month, positions held before an
+    accession, a series started by `from` in the middle of them: each point is what the day's
+    question answers (synthetic, drawn from a fixed seed)."""
+    rng = random.Random(11)
+    topic = alliance["topic"]
+    holders = alliance["founders"][:6] + [alliance["finland"], alliance["sweden"]]
+    for country in holders:
+        day = D(2021, 1, 1) + datetime.timedelta(days=rng.randrange(60))
+        while day < D(2024, 6, 1):
+            length = rng.choice([9, 20, 45, 120, 300])
+            end = day + datetime.timedelta(days=length)
+            ended = rng.random() < 0.3
+            hold(
+                topic=topic,
+                country=country,
+                value=rng.randint(-2, 2),
+                valid_from=day,
+                valid_to=end if ended else None,
+            )
+            day = end + datetime.timedelta(days=rng.choice([0, 0, 17]) if ended else 0)
+            if not ended:
+                day = end
+
+    for query in ({"to": "2024-08-20"}, {"from": "2022-05-15", "to": "2024-03-07"}):
+        series = consensus_series(ask(SeriesParams, **query))
+        assert len(series.points) > 12
+        for point in series.points:
+            day = on(point.day)
+            assert point.members == len(day.members), point
+            assert point.counts == {c.stance.value: c.count for c in day.counts if c.count}, point
+            assert point.none == len(day.without_position), point
 
 
 def test_a_month_with_no_change_repeats_the_one_before(alliance):
