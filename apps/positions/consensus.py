@@ -47,6 +47,10 @@ DEFAULT_THRESHOLD = 1
 SCALE = (2, 1, 0, -1, -2)
 # How far back a series may reach: 20 years of months (241 points at most).
 SERIES_YEARS = 20
+SPAN_MESSAGE = (
+    f"A series spans at most {SERIES_YEARS} years: give a day no more than {SERIES_YEARS} "
+    "years before to, or leave from out."
+)
 
 
 def signed_value(value: int) -> str:
@@ -154,11 +158,7 @@ class SeriesParams(TopicChoice, QueryParams):
         if start > end:
             self.add_error("to", "The end date must be on or after the start date.")
         elif start < earliest:
-            self.add_error(
-                "from",
-                f"A series spans at most {SERIES_YEARS} years: give a day on or after "
-                f"{earliest.isoformat()}, or leave from out.",
-            )
+            self.add_error("from", SPAN_MESSAGE)
         return cleaned
 
 
