@@ -5,11 +5,11 @@ agreements (the seed holds none). Desktop and phone; axe finds nothing."""
 
 import datetime
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.dashboard.conftest import SCREENSHOTS
 from tests.factories import (
     AgreementFactory,
     CountryFactory,
@@ -22,7 +22,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning"),
 ]
 D = datetime.date
-SHOTS = Path("/tmp/shots/cls")
+SHOTS = SCREENSHOTS
 PHONE = {"width": 390, "height": 844}
 AID_WORDS = "Synthetic words on military aid <b>for a test</b>."
 

@@ -3,8 +3,6 @@ seed holds none, as no agreement's own text is on record here)."""
 
 import datetime
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -16,7 +14,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning"),
 ]
 D = datetime.date
-SHOTS = Path("/tmp/shots/h4")
 
 
 def make_agreements():
@@ -47,10 +44,6 @@ def make_agreements():
 
 def keep(page, shoot, name):
     shoot(page, name)
-    source = Path("test-results/screenshots") / f"{name}.png"
-    if source.exists():
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(source, SHOTS / f"{name}.png")
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])

@@ -5,8 +5,6 @@ through the quote search's "Reported by" filter. On the seeded report, desktop a
 axe finds nothing."""
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -15,16 +13,11 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning"),
 ]
-SHOTS = Path("/tmp/shots/clm")
 OBJECTING = "From what I hear, the U.S. is objecting"
 
 
 def keep(page, shoot, name):
     shoot(page, name)
-    source = Path("test-results/screenshots") / f"{name}.png"
-    if source.exists():
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(source, SHOTS / f"{name}.png")
 
 
 def matrix_cell(page, holder: str, topic: str):

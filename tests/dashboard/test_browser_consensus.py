@@ -5,16 +5,17 @@ figures, and raises the threshold. Without JavaScript the page and the evidence 
 Desktop and phone; axe finds nothing."""
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+
+from tests.dashboard.conftest import SCREENSHOTS
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning"),
 ]
-SHOTS = Path("/tmp/shots/cns")
+SHOTS = SCREENSHOTS
 PHONE = {"width": 390, "height": 844}
 
 

@@ -4,16 +4,17 @@ to a day before Vilnius and sees the chart end there. In Chromium, desktop and p
 finding nothing."""
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+
+from tests.dashboard.conftest import SCREENSHOTS
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning"),
 ]
-SHOTS = Path("/tmp/shots/stp")
+SHOTS = SCREENSHOTS
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 

@@ -3,8 +3,6 @@ said, and reads a clause, in Chromium (synthetic agreements between seeded allie
 holds no agreement, as none's own text is on record here)."""
 
 import datetime
-import shutil
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -17,7 +15,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning"),
 ]
 D = datetime.date
-SHOTS = Path("/tmp/shots/main")
 
 
 def sign():
@@ -44,10 +41,6 @@ def sign():
 
 def keep(page, shoot, name):
     shoot(page, name)
-    source = Path("test-results/screenshots") / f"{name}.png"
-    if source.exists():
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(source, SHOTS / f"{name}.png")
 
 
 def row(page, name):
