@@ -180,6 +180,10 @@ class PhrasePairs(Func):
         return f"({PAIRS} IS NULL OR {field} @@ {PAIRS})", [self.text, *params, self.text]
 
 
+# The words a search reads, weighed as one text: the search vector, and its word pairs.
+SEARCHED = SearchVector("text", "translation", "speaker_label", config="english")
+
+
 class Bigrams(Func):
     """A tsvector's word pairs side by side, as one tsvector (migration statements 0008)."""
 
@@ -343,12 +347,12 @@ class Quote(TimestampedModel):
     )
     version = models.PositiveIntegerField(default=1, editable=False)
     search_vector = models.GeneratedField(
-        expression=SearchVector("text", "translation", "speaker_label", config="english"),
+        expression=SEARCHED,
         output_field=SearchVectorField(),
         db_persist=True,
     )
     search_bigrams = models.GeneratedField(
-        expression=Bigrams(SearchVector("text", "translation", "speaker_label", config="english")),
+        expression=Bigrams(SEARCHED),
         output_field=SearchVectorField(),
         db_persist=True,
     )
