@@ -45,13 +45,11 @@ def signed_on_day(
         # of its own to set beside its words (its row says so).
         .exclude(country__code=UKRAINE)
     )
-    holders = Q()
-    if countries is not None:
-        holders |= Q(country_id__in=list(countries))
-    if organizations is not None:
-        holders |= Q(organization_id__in=list(organizations))
     if countries is not None or organizations is not None:
-        parties = parties.filter(holders) if holders else parties.none()
+        parties = parties.filter(
+            Q(country_id__in=list(countries or []))
+            | Q(organization_id__in=list(organizations or []))
+        )
     found: dict[tuple[str, int], list[Signed]] = {}
     rows = parties.order_by("-agreement__signed_on", "agreement__title", "agreement_id")
     for country, organization, *agreement in rows.values_list(
@@ -68,13 +66,10 @@ def signed_on_day(
     return found
 
 
-def counterparty(holder) -> bool:
-    """Whether the holder (a matrix row's, or a country) is Ukraine, the other party of every
+def counterparty(key: str) -> bool:
+    """Whether a holder's key (a country's code) is Ukraine's, the other party of every
     agreement: it has no signature of its own to set beside its words."""
-    return (
-        getattr(holder, "type", "country") == "country"
-        and (getattr(holder, "key", None) or getattr(holder, "code", None)) == UKRAINE
-    )
+    return key == UKRAINE
 
 
 # The guarantees topic, whose stated stance the signatures are set beside.

@@ -507,7 +507,7 @@ def country(request, code: str):
     signed = signed_on_day(day, countries=[country.pk]).get(("country", country.pk), [])
     gap = None
     guarantees = next((t for t in topics if t.slug == GUARANTEES), None)
-    if guarantees is not None and history in (None, guarantees) and not counterparty(country):
+    if guarantees is not None and history in (None, guarantees) and not counterparty(country.code):
         held = [
             p for p in positions if p.topic_id == guarantees.pk and p.status == Status.PUBLISHED
         ]

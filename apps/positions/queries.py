@@ -197,7 +197,7 @@ def _attach_signed(rows: list[MatrixRow], holders: dict, as_of, *, stated: bool)
     )
     for row in rows:
         row.signed = signed.get(keys[row.holder], [])
-        if stated and not counterparty(row.holder):
+        if stated and not counterparty(row.holder.key):
             cell = row.cells.get(GUARANTEES)
             row.gap = say_sign_gap(cell.stance.value if cell else None, row.signed)
 

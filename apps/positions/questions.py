@@ -403,7 +403,7 @@ def compare(params: dict, *, evidence: bool = True) -> Comparison:
     for column in columns:
         column.signed = signed.get(("country", column.country.pk), [])
         stated = next((e.current for e in column.topics if e.topic.slug == GUARANTEES), None)
-        if not counterparty(column.country):
+        if not counterparty(column.country.code):
             column.gap = say_sign_gap(stated.stance.value if stated else None, column.signed)
     # Only the stance in force shows its quotes: fetch those alone (one query).
     current = [e.current for c in columns for e in c.topics if e.current]

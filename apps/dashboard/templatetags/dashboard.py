@@ -209,7 +209,7 @@ def signatures_cell(row, urls: dict, as_of) -> str:
             f'<a href="{urls["agreements"]}?party={escape(row.holder.key)}{day}">'
             f"{len(signed)} agreements</a>"
         )
-    elif counterparty(row.holder):
+    elif counterparty(row.holder.key):
         what = f'<span class="none">{OTHER_PARTY}</span>'
     else:
         what = '<span class="none">Nothing in force</span>'
